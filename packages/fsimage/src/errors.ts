@@ -1,0 +1,58 @@
+/** Base of every error discburn throws on purpose: each names what failed and what to do about it. */
+export class DiscburnError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A caller passed an option or an argument that cannot be honoured. */
+export class InvalidArgumentError extends DiscburnError {}
+
+/** A tree edit refers to a path that does not exist, or would clash with an existing item. */
+export class TreeError extends DiscburnError {
+  constructor(
+    message: string,
+    readonly imagePath: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A file's source could not be read, or did not deliver what was planned. */
+export class SourceError extends DiscburnError {
+  constructor(
+    message: string,
+    readonly source: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A source's size changed between planning and writing; the image would be inconsistent. */
+export class SourceChangedError extends SourceError {}
+
+/** The tree cannot be laid out within the limits of the chosen format or options. */
+export class LayoutError extends DiscburnError {}
+
+/** The output file could not be written. */
+export class OutputError extends DiscburnError {
+  constructor(
+    message: string,
+    readonly outputPath: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The operation was cancelled through its AbortSignal. */
+export class CancelledError extends DiscburnError {
+  constructor(message = "the operation was cancelled") {
+    super(message);
+  }
+}
+
+/** Bytes handed to a decoder are not the structure it decodes. */
+export class DecodeError extends DiscburnError {}

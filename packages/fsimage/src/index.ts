@@ -1,0 +1,32 @@
+// @discburn/fsimage: build ISO 9660 + Joliet images from a tree of files, streamed forward-only.
+export type { RecordedTime } from "./ecma119/dates.js";
+export { decodeDirectoryDate, decodeVolumeDate, encodeDirectoryDate, encodeVolumeDate } from "./ecma119/dates.js";
+export type { DirectoryRecord } from "./ecma119/directoryRecord.js";
+export { decodeDirectoryRecord, encodeDirectoryRecord, FileFlags } from "./ecma119/directoryRecord.js";
+export type { InterchangeLevel } from "./ecma119/names.js";
+export type { PathTableRecord } from "./ecma119/pathTable.js";
+export { decodePathTable, decodePathTableRecord, encodePathTableRecord } from "./ecma119/pathTable.js";
+export type { VolumeDescriptor } from "./ecma119/volumeDescriptor.js";
+export { decodeVolumeDescriptor, encodeVolumeDescriptor, SECTOR_SIZE } from "./ecma119/volumeDescriptor.js";
+export type { EmitOptions, Progress } from "./emit/sectorStream.js";
+export {
+  CancelledError,
+  DecodeError,
+  DiscburnError,
+  InvalidArgumentError,
+  LayoutError,
+  OutputError,
+  SourceChangedError,
+  SourceError,
+  TreeError,
+} from "./errors.js";
+export type { AddFileOptions, AddTreeOptions, FileData } from "./image.js";
+export { FileSystemImage } from "./image.js";
+export type { FileSystemKind, ImageOptions } from "./options.js";
+export type { NameMapping, WriteOptions } from "./result.js";
+export { ResultImage } from "./result.js";
+export type { AddTreeReport, SkippedHostEntry } from "./tree/hostTree.js";
+export type { ImageItem, ItemAttributes } from "./tree/items.js";
+export { DirectoryItem, FileItem } from "./tree/items.js";
+export type { FileSource } from "./tree/sources.js";
+export { BytesSource, HostFileSource, StreamSource } from "./tree/sources.js";

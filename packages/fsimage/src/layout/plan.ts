@@ -1,0 +1,99 @@
+// Phase 2: project the tree through every format writer and fix every sector of the session.
+import type { ResolvedOptions } from "../options.js";
+import type { DirectoryItem } from "../tree/items.js";
+import { Ecma119Hierarchy } from "../writers/ecma119Hierarchy.js";
+import { FileDataLayout } from "../writers/fileData.js";
+import { iso9660Naming } from "../writers/iso9660.js";
+import { jolietNaming } from "../writers/joliet.js";
+import { encodeVolumeDescriptorSet, volumeDescriptorCount } from "../writers/volumeDescriptorSet.js";
+import { SectorAllocator, type SectorClaim } from "./allocator.js";
+
+/**
+ * ECMA-119 6.2.1 reserves blocks 0-15 of a session for the system area; the descriptor set follows at 16.
+ * Like libisofs we keep blocks 16-31 for descriptors only, so that growing an image later can rewrite
+ * this 64 KiB head without touching anything else.
+ */
+export const SYSTEM_AREA_BLOCKS = 16;
+export const SESSION_HEAD_BLOCKS = 32;
+
+export interface ImagePlan {
+  sessionStart: number;
+  /** Blocks of this session, from sessionStart to its end. */
+  totalBlocks: number;
+  claims: SectorClaim[];
+  iso9660: Ecma119Hierarchy;
+  joliet: Ecma119Hierarchy | null;
+  data: FileDataLayout;
+  warnings: string[];
+}
+
+interface PlanStep {
+  name: string;
+  /** Why this writer comes at this point in the order. */
+  reason: string;
+  run(ctx: PlanContext): void;
+}
+
+interface PlanContext {
+  root: DirectoryItem;
+  alloc: SectorAllocator;
+  plan: Omit<ImagePlan, "totalBlocks" | "claims">;
+  options: ResolvedOptions;
+  volumeName: string;
+}
+
+/** Writer order, declared in code: each entry says why it stands where it does. */
+const PLAN_STEPS: readonly PlanStep[] = [
+  {
+    name: "volume descriptor set",
+    reason: "fixed at session start + 16 (ECMA-119 6.7.1); encoded last, when every LBA and the volume size are known",
+    run: ({ alloc, plan, options, volumeName }) => {
+      const count = volumeDescriptorCount(plan.joliet !== null);
+      alloc.claimAt(SYSTEM_AREA_BLOCKS, count, "volume descriptor set", {
+        kind: "metadata",
+        encode: () =>
+          encodeVolumeDescriptorSet({
+            options,
+            volumeName,
+            iso9660: plan.iso9660,
+            joliet: plan.joliet,
+            volumeSpaceSize: () => alloc.end,
+          }),
+      });
+    },
+  },
+  {
+    name: "ISO 9660 hierarchy",
+    reason: "path tables and directories first after the head, so a reader finds all metadata near the session start",
+    run: ({ alloc, plan }) => plan.iso9660.plan(alloc),
+  },
+  {
+    name: "Joliet hierarchy",
+    reason: "after ISO 9660: same kind of metadata, read by Joliet-aware systems instead of the ISO 9660 tree",
+    run: ({ alloc, plan }) => plan.joliet?.plan(alloc),
+  },
+  {
+    name: "file data",
+    reason: "last: every hierarchy points into it, and one extent per source serves all of them",
+    run: ({ alloc, plan, root }) => plan.data.plan(root, alloc),
+  },
+];
+
+export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeName: string): ImagePlan {
+  const alloc = new SectorAllocator(options.sessionStart, SESSION_HEAD_BLOCKS);
+  const data = new FileDataLayout();
+  const hierarchyOptions = { strict: options.strict, multiExtent: options.isoLevel === 3 };
+  const plan: PlanContext["plan"] = {
+    sessionStart: options.sessionStart,
+    iso9660: new Ecma119Hierarchy(root, iso9660Naming(options.isoLevel), data, hierarchyOptions),
+    joliet: options.joliet
+      ? new Ecma119Hierarchy(root, jolietNaming(options.jolietMaxName), data, hierarchyOptions)
+      : null,
+    data,
+    warnings: [],
+  };
+  const ctx: PlanContext = { root, alloc, plan, options, volumeName };
+  for (const step of PLAN_STEPS) step.run(ctx);
+  plan.warnings.push(...plan.iso9660.warnings, ...(plan.joliet?.warnings ?? []));
+  return { ...plan, totalBlocks: alloc.end - options.sessionStart, claims: alloc.ordered() };
+}

@@ -1,0 +1,145 @@
+// Image options (IMAPI2's IFileSystemImage properties, as a plain object) and their validation.
+import os from "node:os";
+import type { InterchangeLevel } from "./ecma119/names.js";
+import { isSurrogate } from "./encoding/ucs2.js";
+import { InvalidArgumentError } from "./errors.js";
+
+/** The file systems an image can carry (IMAPI2's FileSystemsToCreate). */
+export type FileSystemKind = "iso9660" | "joliet";
+
+export interface ImageOptions {
+  /** Volume label. Up to 32 characters; the PVD keeps its ASCII form, Joliet its first 16 characters. */
+  volumeName?: string;
+  /** Default: ISO 9660 + Joliet. ISO 9660 is always present. */
+  fileSystems?: readonly FileSystemKind[];
+  /** ISO 9660 interchange level (ECMA-119 10): 1 = 8.3 names, 2 = 30-character names, 3 (default) = 2 + multi-extent files. */
+  isoLevel?: InterchangeLevel;
+  /** Joliet names up to 103 characters instead of the specification's 64. */
+  jolietLongNames?: boolean;
+  /** Refuse trees deeper than 8 levels or with over-long paths instead of writing them. */
+  strict?: boolean;
+  systemIdentifier?: string;
+  volumeSetIdentifier?: string;
+  publisherIdentifier?: string;
+  dataPreparerIdentifier?: string;
+  applicationIdentifier?: string;
+  copyrightFileIdentifier?: string;
+  abstractFileIdentifier?: string;
+  bibliographicFileIdentifier?: string;
+  /**
+   * Volume creation/modification time, also the default time of items added without one. Default: the
+   * SOURCE_DATE_EPOCH environment variable when set (reproducible builds), otherwise now.
+   */
+  creationTime?: Date;
+  /** LBA where this session starts (0 for a new disc or image file). */
+  sessionStart?: number;
+}
+
+export interface ResolvedOptions {
+  volumeName: string | undefined;
+  joliet: boolean;
+  isoLevel: InterchangeLevel;
+  jolietMaxName: number;
+  strict: boolean;
+  identifiers: {
+    system: string;
+    volumeSet: string;
+    publisher: string;
+    dataPreparer: string;
+    application: string;
+    copyrightFile: string;
+    abstractFile: string;
+    bibliographicFile: string;
+  };
+  creationTimeMs: number;
+  sessionStart: number;
+}
+
+export const DEFAULT_APPLICATION_ID = "DISCBURN - DISC MASTERING AND BURNING ENGINE";
+
+/** SOURCE_DATE_EPOCH (reproducible-builds.org): whole seconds since the epoch. */
+export function sourceDateEpochMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d+$/.test(raw)) {
+    throw new InvalidArgumentError(`SOURCE_DATE_EPOCH=${raw} is not a whole number of seconds since 1970-01-01`);
+  }
+  return Number(raw) * 1000;
+}
+
+function checkText(field: string, value: string, max: number): string {
+  if (value.length > max) {
+    throw new InvalidArgumentError(`${field} "${value}" is ${value.length} characters; ISO 9660 stores at most ${max}`);
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f)
+      throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} contains a control character`);
+  }
+  return value;
+}
+
+/** Checks a volume name: 1-32 characters, no control characters, no characters outside UCS-2. */
+export function checkVolumeName(name: string): string {
+  if (name.length === 0) throw new InvalidArgumentError("the volume name must not be empty");
+  checkText("volume name", name, 32);
+  for (let i = 0; i < name.length; i++) {
+    if (isSurrogate(name.charCodeAt(i))) {
+      throw new InvalidArgumentError(
+        `volume name ${JSON.stringify(name)} has characters outside UCS-2 (such as emoji) that Joliet cannot store`,
+      );
+    }
+  }
+  return name;
+}
+
+export function resolveOptions(o: ImageOptions): ResolvedOptions {
+  const fs = o.fileSystems ?? ["iso9660", "joliet"];
+  for (const f of fs) {
+    if (f !== "iso9660" && f !== "joliet")
+      throw new InvalidArgumentError(`unknown file system "${f}" (use iso9660, joliet)`);
+  }
+  const level = o.isoLevel ?? 3;
+  if (level !== 1 && level !== 2 && level !== 3) throw new InvalidArgumentError(`ISO level ${level} must be 1, 2 or 3`);
+  const start = o.sessionStart ?? 0;
+  if (!Number.isInteger(start) || start < 0)
+    throw new InvalidArgumentError(`session start ${start} must be a whole number >= 0`);
+  const time = o.creationTime?.getTime() ?? sourceDateEpochMs() ?? Date.now();
+  if (!Number.isFinite(time)) throw new InvalidArgumentError("creationTime is not a valid date");
+  return {
+    volumeName: o.volumeName === undefined ? undefined : checkVolumeName(o.volumeName),
+    joliet: fs.includes("joliet"),
+    isoLevel: level,
+    jolietMaxName: o.jolietLongNames ? 103 : 64,
+    strict: o.strict ?? false,
+    identifiers: {
+      system: checkText("system identifier", o.systemIdentifier ?? os.type().toUpperCase(), 32),
+      volumeSet: checkText("volume set identifier", o.volumeSetIdentifier ?? "", 128),
+      publisher: checkText("publisher identifier", o.publisherIdentifier ?? "", 128),
+      dataPreparer: checkText("data preparer identifier", o.dataPreparerIdentifier ?? "", 128),
+      application: checkText("application identifier", o.applicationIdentifier ?? DEFAULT_APPLICATION_ID, 128),
+      copyrightFile: checkText("copyright file identifier", o.copyrightFileIdentifier ?? "", 37),
+      abstractFile: checkText("abstract file identifier", o.abstractFileIdentifier ?? "", 37),
+      bibliographicFile: checkText("bibliographic file identifier", o.bibliographicFileIdentifier ?? "", 37),
+    },
+    creationTimeMs: Math.floor(time),
+    sessionStart: start,
+  };
+}
+
+/** ASCII form of a text for the PVD: anything outside printable ASCII becomes "_". */
+export function asciiForm(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    out += c >= 0x20 && c <= 0x7e ? ch : "_";
+  }
+  return out;
+}
+
+/** Joliet form: characters outside UCS-2 become "_", then the field's character limit applies. */
+export function ucs2Form(text: string, maxChars: number): string {
+  let out = "";
+  for (const ch of text) out += ch.codePointAt(0)! > 0xffff ? "_" : ch;
+  return out.slice(0, maxChars);
+}

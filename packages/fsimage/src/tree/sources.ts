@@ -1,0 +1,162 @@
+// Where a file's bytes come from. Names live in the tree; a source is only data, and one source object
+// shared by several names (hard links, the ISO 9660 and Joliet views of one file) is written once.
+import { type FileHandle, open } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { SourceChangedError, SourceError } from "../errors.js";
+
+export interface FileSource {
+  /** Exact number of bytes the source delivers. */
+  readonly size: number;
+  /** For messages and progress: a host path, or a description such as "<bytes: 12 B>". */
+  describe(): string;
+  /** The whole contents as chunks (any sizes); must deliver exactly `size` bytes or throw. */
+  chunks(signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  /** Reads all of a small source at once (used for read-ahead of small files). */
+  readAll?(): Promise<Uint8Array>;
+}
+
+const CHUNK = 1 << 20;
+
+/** A file on the host, read when the image is written. Its size is taken at planning and checked while reading. */
+export class HostFileSource implements FileSource {
+  constructor(
+    readonly path: string,
+    readonly size: number,
+  ) {}
+
+  describe(): string {
+    return this.path;
+  }
+
+  private async openChecked(): Promise<FileHandle> {
+    try {
+      return await open(this.path, "r");
+    } catch (e) {
+      throw new SourceError(`cannot read source file ${this.path}: ${(e as Error).message}`, this.path, { cause: e });
+    }
+  }
+
+  private changed(got: string): SourceChangedError {
+    return new SourceChangedError(
+      `source file ${this.path} changed while the image was being written (planned ${this.size} bytes, ${got}); ` +
+        "make sure nothing modifies the source tree during the build and try again",
+      this.path,
+    );
+  }
+
+  async readAll(): Promise<Uint8Array> {
+    const fh = await this.openChecked();
+    try {
+      // One byte more than planned shows a file that grew.
+      const buf = Buffer.allocUnsafe(this.size + 1);
+      let got = 0;
+      while (got < buf.length) {
+        const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      if (got !== this.size) throw this.changed(got > this.size ? "it grew" : `found ${got}`);
+      return buf.subarray(0, this.size);
+    } catch (e) {
+      if (e instanceof SourceError) throw e;
+      throw new SourceError(`error reading source file ${this.path}: ${(e as Error).message}`, this.path, { cause: e });
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async *chunks(signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    const fh = await this.openChecked();
+    try {
+      let pos = 0;
+      let next: Promise<Buffer> | null = null;
+      const readAt = async (at: number): Promise<Buffer> => {
+        const want = Math.min(CHUNK * 4, this.size + 1 - at);
+        const buf = Buffer.allocUnsafe(want);
+        let got = 0;
+        while (got < want) {
+          const { bytesRead } = await fh.read(buf, got, want - got, at + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return buf.subarray(0, got);
+      };
+      next = readAt(0);
+      while (pos <= this.size) {
+        signal?.throwIfAborted();
+        const buf: Buffer = await next;
+        const end = pos + buf.length;
+        if (end > this.size) throw this.changed("it grew");
+        if (buf.length === 0) {
+          if (pos !== this.size) throw this.changed(`it ended after ${pos} bytes`);
+          break;
+        }
+        // Double buffering: the next read runs while the consumer handles this chunk.
+        next = readAt(end);
+        yield buf;
+        pos = end;
+      }
+    } catch (e) {
+      if (e instanceof SourceError || (e instanceof Error && e.name === "AbortError")) throw e;
+      throw new SourceError(`error reading source file ${this.path}: ${(e as Error).message}`, this.path, { cause: e });
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/** Bytes held in memory (small generated files; the caller keeps them alive). */
+export class BytesSource implements FileSource {
+  readonly size: number;
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly label = "<bytes>",
+  ) {
+    this.size = bytes.length;
+  }
+  describe(): string {
+    return this.label;
+  }
+  async readAll(): Promise<Uint8Array> {
+    return this.bytes;
+  }
+  async *chunks(): AsyncIterable<Uint8Array> {
+    if (this.size > 0) yield this.bytes;
+  }
+}
+
+/** A stream opened afresh by a factory each time the image is written; it must deliver exactly `size` bytes. */
+export class StreamSource implements FileSource {
+  constructor(
+    readonly size: number,
+    private readonly factory: () =>
+      | Readable
+      | AsyncIterable<Uint8Array>
+      | Promise<Readable | AsyncIterable<Uint8Array>>,
+    private readonly label = "<stream>",
+  ) {}
+  describe(): string {
+    return this.label;
+  }
+  async *chunks(signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    let got = 0;
+    const stream = await this.factory();
+    for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+      signal?.throwIfAborted();
+      got += chunk.length;
+      if (got > this.size) {
+        throw new SourceChangedError(
+          `stream ${this.label} delivered more than its declared ${this.size} bytes`,
+          this.label,
+        );
+      }
+      yield chunk;
+    }
+    if (got !== this.size) {
+      throw new SourceChangedError(
+        `stream ${this.label} ended after ${got} of its declared ${this.size} bytes`,
+        this.label,
+      );
+    }
+  }
+}

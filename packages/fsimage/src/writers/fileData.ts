@@ -1,0 +1,38 @@
+// File data: one contiguous extent per distinct source, shared by every name (and every file system) that
+// points at it.
+import { blocksFor, type SectorAllocator, type SectorClaim } from "../layout/allocator.js";
+import type { DirectoryItem, FileItem } from "../tree/items.js";
+import type { FileSource } from "../tree/sources.js";
+
+export class FileDataLayout {
+  private readonly extents = new Map<FileSource, SectorClaim>();
+
+  /** Claims an extent for every distinct non-empty source, in depth-first, name-sorted tree order (locality). */
+  plan(root: DirectoryItem, alloc: SectorAllocator): void {
+    const stack: DirectoryItem[] = [root];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      const subdirs: DirectoryItem[] = [];
+      for (const child of dir.children()) {
+        if (child.kind === "directory") subdirs.push(child);
+        else this.claimFor(child, alloc);
+      }
+      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+    }
+  }
+
+  private claimFor(file: FileItem, alloc: SectorAllocator): void {
+    const src = file.source;
+    if (src.size === 0 || this.extents.has(src)) return;
+    this.extents.set(src, alloc.claim(blocksFor(src.size), src.describe(), { kind: "file", source: src }));
+  }
+
+  /** LBA of a source's data; empty files point at LBA 0 with length 0. */
+  locationOf(source: FileSource): number {
+    return this.extents.get(source)?.start ?? 0;
+  }
+
+  get count(): number {
+    return this.extents.size;
+  }
+}

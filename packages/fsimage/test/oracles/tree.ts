@@ -1,0 +1,198 @@
+// The normalised tree that every oracle reader returns, the host-side equivalent, and a comparison that
+// produces human-readable differences.
+
+import { createHash } from "node:crypto";
+import { closeSync, type Dirent, lstatSync, openSync, readdirSync, readSync } from "node:fs";
+import { join } from "node:path";
+
+export interface TreeEntry {
+  /** Absolute within the image: "/a", "/a/b.txt". The root "/" itself is never listed. */
+  path: string;
+  type: "file" | "dir";
+  /** Byte size, files only. */
+  size?: number;
+  /** Lower-case hex SHA-256 of the contents, files only. */
+  sha256?: string;
+  /** Modification time in whole Unix seconds (UTC), only when the source exposes second precision. */
+  mtime?: number;
+}
+
+/** A tree is a list of entries sorted by path in UTF-16 code-unit order (the default JS string order). */
+export type Tree = TreeEntry[];
+
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorts in place by path (code-unit order) and returns the same array. */
+export function sortTree<T extends { path: string }>(entries: T[]): T[] {
+  return entries.sort((x, y) => comparePaths(x.path, y.path));
+}
+
+/** Joins an image directory path ("/" or "/a") and a child name. */
+export function childPath(dir: string, name: string): string {
+  return dir === "/" ? `/${name}` : `${dir}/${name}`;
+}
+
+/** The SHA-256 of an empty file. */
+export const EMPTY_SHA256 = createHash("sha256").digest("hex");
+
+/** Streams a host file through SHA-256 (1 MiB reads, so large files do not need to fit in memory). */
+export function hashFile(file: string): { sha256: string; size: number } {
+  const hash = createHash("sha256");
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(file, "r");
+  let size = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      size += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: hash.digest("hex"), size };
+}
+
+export interface HostTreeOptions {
+  /** Hash file contents (default true). */
+  hash?: boolean;
+}
+
+/**
+ * Walks a host directory and returns its tree (root excluded): regular files with size, sha256 and mtime,
+ * directories with mtime. Symlinks and special files are rejected: no namespace we compare supports them yet.
+ */
+export function hostTree(dir: string, opts: HostTreeOptions = {}): Tree {
+  const out: Tree = [];
+  const walk = (hostDir: string, imageDir: string): void => {
+    let names: Dirent[];
+    try {
+      names = readdirSync(hostDir, { withFileTypes: true });
+    } catch (e) {
+      throw new Error(`hostTree: cannot read directory ${hostDir}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    for (const d of names) {
+      const hostPath = join(hostDir, d.name);
+      const path = childPath(imageDir, d.name);
+      const st = lstatSync(hostPath);
+      const mtime = Math.floor(st.mtimeMs / 1000);
+      if (st.isDirectory()) {
+        out.push({ path, type: "dir", mtime });
+        walk(hostPath, path);
+      } else if (st.isFile()) {
+        const entry: TreeEntry = { path, type: "file", size: st.size, mtime };
+        if (opts.hash !== false) {
+          const h = hashFile(hostPath);
+          if (h.size !== st.size) throw new Error(`hostTree: ${hostPath} changed size while hashing`);
+          entry.sha256 = h.sha256;
+        }
+        out.push(entry);
+      } else {
+        throw new Error(`hostTree: ${hostPath} is neither a regular file nor a directory (unsupported)`);
+      }
+    }
+  };
+  walk(dir, "/");
+  return sortTree(out);
+}
+
+/**
+ * Rewrites every path component of a tree with `rename` (e.g. to predict how a lossy reader displays names)
+ * and re-sorts. Entries are copied.
+ */
+export function mapNames(tree: readonly TreeEntry[], rename: (name: string) => string): Tree {
+  return sortTree(
+    tree.map((e) => ({
+      ...e,
+      path: `/${e.path.slice(1).split("/").map(rename).join("/")}`,
+    })),
+  );
+}
+
+/** Copies a tree without mtimes (for comparing with a reader that has no second-precision times). */
+export function withoutMtimes(tree: readonly TreeEntry[]): Tree {
+  return tree.map(({ mtime: _mtime, ...rest }) => rest);
+}
+
+/**
+ * A name-independent fingerprint of a tree: the sorted multiset of "depth type size sha256". Two trees with
+ * the same structure and contents but differently mangled names (ISO 9660 vs host) have equal fingerprints.
+ */
+export function contentFingerprint(tree: readonly TreeEntry[]): string[] {
+  return tree
+    .map((e) => `${e.path.split("/").length - 1} ${e.type} ${e.size ?? "-"} ${e.sha256 ?? "-"}`)
+    .sort(comparePaths);
+}
+
+export interface CompareOptions {
+  /** Labels used in the messages. Defaults "A" and "B". */
+  labelA?: string;
+  labelB?: string;
+  /** Compare mtimes where both sides have one: true (default), false, or "files" to skip directories. */
+  mtime?: boolean | "files";
+  /** Allowed absolute mtime difference in seconds. Default 0. */
+  mtimeToleranceSeconds?: number;
+  /** Compare sha256 where both sides have one. Default true. */
+  sha256?: boolean;
+  /** Paths to leave out on both sides. */
+  ignore?: (path: string) => boolean;
+}
+
+function iso(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return Number.isNaN(d.getTime()) ? String(seconds) : `${seconds} (${d.toISOString().replace(".000Z", "Z")})`;
+}
+
+function show(path: string): string {
+  return JSON.stringify(path);
+}
+
+/**
+ * Compares two trees and returns one readable line per difference (empty when equal): duplicate paths,
+ * paths missing from / extra in B, type, size, sha256, and mtime where both sides have them.
+ */
+export function compareTrees(a: readonly TreeEntry[], b: readonly TreeEntry[], opts: CompareOptions = {}): string[] {
+  const la = opts.labelA ?? "A";
+  const lb = opts.labelB ?? "B";
+  const tolerance = opts.mtimeToleranceSeconds ?? 0;
+  const diffs: string[] = [];
+  const index = (tree: readonly TreeEntry[], label: string): Map<string, TreeEntry> => {
+    const m = new Map<string, TreeEntry>();
+    for (const e of tree) {
+      if (opts.ignore?.(e.path)) continue;
+      if (m.has(e.path)) diffs.push(`duplicate path in ${label}: ${show(e.path)}`);
+      else m.set(e.path, e);
+    }
+    return m;
+  };
+  const ma = index(a, la);
+  const mb = index(b, lb);
+  const paths = sortTree([...new Set([...ma.keys(), ...mb.keys()])].map((path) => ({ path }))).map((p) => p.path);
+  for (const path of paths) {
+    const x = ma.get(path);
+    const y = mb.get(path);
+    if (x === undefined) {
+      diffs.push(`extra in ${lb} (not in ${la}): ${show(path)} (${y?.type})`);
+      continue;
+    }
+    if (y === undefined) {
+      diffs.push(`missing in ${lb} (present in ${la}): ${show(path)} (${x.type})`);
+      continue;
+    }
+    if (x.type !== y.type) {
+      diffs.push(`type differs at ${show(path)}: ${la} ${x.type}, ${lb} ${y.type}`);
+      continue;
+    }
+    if (x.size !== undefined && y.size !== undefined && x.size !== y.size)
+      diffs.push(`size differs at ${show(path)}: ${la} ${x.size}, ${lb} ${y.size}`);
+    if (opts.sha256 !== false && x.sha256 !== undefined && y.sha256 !== undefined && x.sha256 !== y.sha256)
+      diffs.push(`sha256 differs at ${show(path)}: ${la} ${x.sha256}, ${lb} ${y.sha256}`);
+    const checkMtime = opts.mtime === undefined || opts.mtime === true || (opts.mtime === "files" && x.type === "file");
+    if (checkMtime && x.mtime !== undefined && y.mtime !== undefined && Math.abs(x.mtime - y.mtime) > tolerance)
+      diffs.push(`mtime differs at ${show(path)}: ${la} ${iso(x.mtime)}, ${lb} ${iso(y.mtime)}`);
+  }
+  return diffs;
+}
