@@ -1,0 +1,43 @@
+// Exit codes of the discburn command (documented in README.md and `discburn --help`).
+import {
+  CancelledError,
+  InvalidArgumentError,
+  LayoutError,
+  OutputError,
+  SourceError,
+  TreeError,
+} from "@discburn/fsimage";
+
+export const ExitCode = {
+  ok: 0,
+  /** Something unexpected: a bug, or an error discburn does not classify. */
+  failure: 1,
+  /** The command line is wrong (unknown option, bad value). */
+  usage: 2,
+  /** A source file or directory is missing, unreadable, or changed while it was read. */
+  input: 3,
+  /** The output could not be written. */
+  output: 4,
+  /** The tree does not fit the chosen format (names, depth, sizes) or its limits. */
+  layout: 5,
+  /** Interrupted (Ctrl-C) or cancelled; nothing is left under the output name. */
+  cancelled: 130,
+} as const;
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0    success
+  1    unexpected failure
+  2    usage error (unknown option, invalid value)
+  3    input error (missing, unreadable or changing source files)
+  4    output error (cannot write the image)
+  5    layout error (the tree does not fit the chosen format or --strict limits)
+  130  cancelled (Ctrl-C); no partial image is left behind`;
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof CancelledError) return ExitCode.cancelled;
+  if (e instanceof InvalidArgumentError) return ExitCode.usage;
+  if (e instanceof SourceError || e instanceof TreeError) return ExitCode.input;
+  if (e instanceof OutputError) return ExitCode.output;
+  if (e instanceof LayoutError) return ExitCode.layout;
+  return ExitCode.failure;
+}
