@@ -83,7 +83,7 @@ export function decodeDirectoryRecord(buf: Uint8Array, offset = 0): DirectoryRec
     fileUnitSize: buf[offset + 26],
     interleaveGapSize: buf[offset + 27],
     volumeSequenceNumber: readU16Both(buf, offset + 28),
-    fileIdentifier: buf.slice(offset + 33, offset + 33 + idLen),
-    systemUse: buf.slice(offset + Math.min(suStart, len), offset + len),
+    fileIdentifier: new Uint8Array(buf.subarray(offset + 33, offset + 33 + idLen)),
+    systemUse: new Uint8Array(buf.subarray(offset + Math.min(suStart, len), offset + len)),
   };
 }

@@ -48,8 +48,9 @@ export function composeIsoIdentifier(base: string, ext: string | null): string {
 export function compareIsoIdentifiers(a: string, b: string): number {
   const [an, ae] = splitIso(a);
   const [bn, be] = splitIso(b);
-  if (an !== bn) return padCompare(an, bn);
-  return padCompare(ae, be);
+  const byName = padCompare(an, bn) || padCompare(ae, be);
+  // Equal up to padding (a directory "A" and a file "A."): fall back to the raw text, so order is total.
+  return byName || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 function splitIso(id: string): [string, string] {

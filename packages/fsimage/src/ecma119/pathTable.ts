@@ -63,7 +63,7 @@ export function decodePathTableRecord(buf: Uint8Array, offset: number, order: Pa
     extendedAttributeLength: buf[offset + 1],
     extentLocation: order === "L" ? readU32LE(buf, offset + 2) : readU32BE(buf, offset + 2),
     parentDirectoryNumber: order === "L" ? readU16LE(buf, offset + 6) : readU16BE(buf, offset + 6),
-    directoryIdentifier: buf.slice(offset + 8, offset + 8 + idLen),
+    directoryIdentifier: new Uint8Array(buf.subarray(offset + 8, offset + 8 + idLen)),
   };
 }
 

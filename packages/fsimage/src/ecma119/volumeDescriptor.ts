@@ -158,7 +158,7 @@ export function decodeVolumeDescriptor(buf: Uint8Array): VolumeDescriptor {
     expiration: decodeVolumeDate(buf.subarray(847, 864)),
     effective: decodeVolumeDate(buf.subarray(864, 881)),
     fileStructureVersion: buf[881],
-    applicationUse: buf.slice(883, 883 + 512),
+    applicationUse: new Uint8Array(buf.subarray(883, 883 + 512)),
   };
 }
 
