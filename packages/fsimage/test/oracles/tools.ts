@@ -4,8 +4,8 @@
 // error that names the Debian package to install. Tests must never skip because an oracle is absent.
 
 import { spawn } from "node:child_process";
-import { accessSync, constants, closeSync, openSync } from "node:fs";
-import { delimiter, isAbsolute, join } from "node:path";
+import { accessSync, closeSync, constants, openSync } from "node:fs";
+import { basename, delimiter, isAbsolute, join } from "node:path";
 
 /** The Debian package that provides each tool we shell out to. */
 const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
@@ -17,6 +17,7 @@ const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
   "7z": "p7zip-full",
   bsdtar: "libarchive-tools",
   "/usr/bin/python3": "python3",
+  head: "coreutils",
   sh: "dash",
   "/bin/sh": "dash",
 };
@@ -68,7 +69,8 @@ export class MissingToolError extends Error {
 export function requireTool(cmd: string): string {
   const cached = found.get(cmd);
   if (cached !== undefined) return cached;
-  const pkg = DEBIAN_PACKAGE[cmd] ?? "<unknown package: add it to DEBIAN_PACKAGE in tools.ts>";
+  const pkg =
+    DEBIAN_PACKAGE[cmd] ?? DEBIAN_PACKAGE[basename(cmd)] ?? "<unknown package: add it to DEBIAN_PACKAGE in tools.ts>";
   let resolved: string | undefined;
   if (isAbsolute(cmd)) {
     if (isExecutable(cmd)) resolved = cmd;

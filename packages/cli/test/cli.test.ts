@@ -1,0 +1,144 @@
+// The discburn command as a user runs it: help, summaries, exit codes, no partial output, Ctrl-C.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function discburn(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; onSpawn?: (c: ChildProcess) => void } = {},
+): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    opts.onSpawn?.(child);
+  });
+}
+
+let work: string;
+let src: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "discburn-cli-"));
+  src = join(work, "My Files");
+  mkdirSync(join(src, "docs"), { recursive: true });
+  writeFileSync(join(src, "readme.txt"), "hello\n");
+  writeFileSync(join(src, "docs", "A Long Document Name.markdown"), "# doc\n");
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("discburn", () => {
+  it("shows help with examples and exit codes", async () => {
+    const top = await discburn(["--help"]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/Examples:[\s\S]*discburn create/);
+    expect(top.stdout).toMatch(/Exit codes:[\s\S]*130/);
+    const create = await discburn(["create", "--help"]);
+    expect(create.code).toBe(0);
+    expect(create.stdout).toMatch(/--volume-name[\s\S]*--iso-level[\s\S]*--joliet-long[\s\S]*--strict[\s\S]*--json/);
+    expect(create.stdout).toMatch(/Examples:\n\s+discburn create/);
+  });
+
+  it("creates an image and prints a JSON summary", async () => {
+    const out = join(work, "a.iso");
+    const r = await discburn(["create", src, "-o", out, "--json"]);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      volumeName: "My Files",
+      files: 2,
+      directories: 1,
+      fileSystems: ["iso9660", "joliet"],
+    });
+    expect(statSync(out).size).toBe((summary.totalBlocks as number) * 2048);
+  });
+
+  it("prints the size without writing, and the name mapping", async () => {
+    const out = join(work, "never.iso");
+    const size = await discburn(["create", src, "-o", out, "--print-size", "--iso-level", "1"]);
+    expect(size.code).toBe(0);
+    expect(Number(size.stdout.trim())).toBeGreaterThan(32);
+    expect(() => statSync(out)).toThrow();
+    const names = await discburn(["create", src, "-o", out, "--print-size", "--iso-level", "1", "--show-names"]);
+    expect(names.stdout).toContain(
+      "/docs/A Long Document Name.markdown\t/DOCS/A_LONG_D.MAR;1\t/docs/A Long Document Name.markdown;1",
+    );
+  });
+
+  it("is reproducible with SOURCE_DATE_EPOCH and --date", async () => {
+    const a = join(work, "r1.iso");
+    const b = join(work, "r2.iso");
+    await discburn(["create", src, "-o", a, "-q"], { env: { SOURCE_DATE_EPOCH: "1700000000" } });
+    await discburn(["create", src, "-o", b, "-q", "--date", "2023-11-14T22:13:20Z"]);
+    const { readFileSync } = await import("node:fs");
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+
+  it("exits 2 on usage errors, 3 on unreadable sources, 4 on unwritable output, 5 on strict limits", async () => {
+    const bad = await discburn(["create", src, "-o", join(work, "x.iso"), "--bogus"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown option '--bogus'/);
+    const label = await discburn(["create", src, "-o", join(work, "x.iso"), "-V", "x".repeat(40)]);
+    expect(label.code).toBe(2);
+    expect(label.stderr).toMatch(/at most 32/);
+    const missing = await discburn(["create", join(work, "nope"), "-o", join(work, "x.iso")]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain(join(work, "nope"));
+    const noDir = await discburn(["create", src, "-o", join(work, "no", "x.iso")]);
+    expect(noDir.code).toBe(4);
+    expect(noDir.stderr).toMatch(/does not exist/);
+    const deep = join(work, "deep");
+    mkdirSync(join(deep, "1/2/3/4/5/6/7/8/9"), { recursive: true });
+    const strict = await discburn(["create", deep, "-o", join(work, "deep.iso"), "--strict"]);
+    expect(strict.code).toBe(5);
+    expect(strict.stderr).toMatch(/deeper than 8/);
+    const lax = await discburn(["create", deep, "-o", join(work, "deep.iso")]);
+    expect(lax.code).toBe(0);
+    expect(lax.stderr).toMatch(/warning: .*deeper than 8 levels/);
+    expect(readdirSync(work).filter((n) => n.endsWith(".part"))).toEqual([]);
+  });
+
+  it("stops on Ctrl-C with exit code 130 and leaves no image behind", async () => {
+    const big = join(work, "big");
+    mkdirSync(big);
+    writeFileSync(join(big, "sparse.bin"), "");
+    truncateSync(join(big, "sparse.bin"), 3 * 2 ** 30);
+    const outDir = join(work, "cancel");
+    mkdirSync(outDir);
+    const r = await discburn(["create", big, "-o", join(outDir, "big.iso")], {
+      onSpawn: (c) => {
+        // Interrupt once the image is being written (its temporary file exists).
+        const timer = setInterval(() => {
+          if (readdirSync(outDir).length > 0) {
+            clearInterval(timer);
+            c.kill("SIGINT");
+          }
+        }, 20);
+      },
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/cancel/);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+});
