@@ -815,7 +815,13 @@ export const READERS: readonly ReaderSpec[] = [
     mtime: true,
     displayName: (ns, name) => (ns === "iso9660" ? libcdioIso9660Name(name) : libcdioJolietName(name)),
   },
-  { name: "7z", read: read7z, mtime: true, displayName: faithful },
+  {
+    name: "7z",
+    read: read7z,
+    mtime: true,
+    // 7z drops one trailing "." from a Joliet name ("a." shows as "a", "b.." as "b.").
+    displayName: (ns, name) => (ns === "joliet" ? name.replace(/\.$/, "") : name),
+  },
   { name: "bsdtar", read: readBsdtar, mtime: true, displayName: faithful },
   { name: "pycdlib", read: readPycdlib, mtime: true, displayName: faithful },
 ];
