@@ -50,7 +50,7 @@ function buildSource(root: string): void {
   const all = hostTree(root, { hash: false })
     .map((e) => e.path)
     .sort((a, b) => b.split("/").length - a.split("/").length);
-  all.forEach((p, i) => utimesSync(join(root, p), BASE_TIME + i * 61, BASE_TIME + i * 61));
+  for (const [i, p] of all.entries()) utimesSync(join(root, p), BASE_TIME + i * 61, BASE_TIME + i * 61);
 }
 
 interface Config {
