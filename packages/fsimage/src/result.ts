@@ -59,8 +59,8 @@ export class ResultImage {
 
   /** Every item's path in the tree and its identifier path in each file system. */
   *names(): Generator<NameMapping> {
-    const joliet = this.plan.joliet?.mappedPaths;
-    for (const [item, iso] of this.plan.iso9660.mappedPaths) {
+    const joliet = this.plan.joliet ? new Map(this.plan.joliet.mappedPaths()) : undefined;
+    for (const [item, iso] of this.plan.iso9660.mappedPaths()) {
       yield { path: item.path, kind: item.kind, iso9660: iso, joliet: joliet?.get(item) };
     }
   }
@@ -105,32 +105,44 @@ export class ResultImage {
     }
     let ok = false;
     try {
-      const buf = Buffer.allocUnsafe(WRITE_CHUNK);
+      // Small chunks are coalesced into WRITE_CHUNK writes; one write is in flight while the next chunk is
+      // produced (file reads and encoding overlap the write on the thread pool). Chunks are never reused by
+      // their producers, so large ones are written without copying.
+      const buffers = [Buffer.allocUnsafe(WRITE_CHUNK), Buffer.allocUnsafe(WRITE_CHUNK)];
+      let current = 0;
       let fill = 0;
+      let inflight: Promise<void> = Promise.resolve();
+      const writeFully = async (data: Uint8Array) => {
+        for (let done = 0; done < data.length; ) done += (await fh.write(data, done, data.length - done)).bytesWritten;
+      };
+      const submit = async (data: Uint8Array) => {
+        await inflight;
+        inflight = writeFully(data);
+        inflight.catch(() => {}); // observed by the next submit or the final await
+      };
       const flush = async () => {
-        let done = 0;
-        while (done < fill) done += (await fh.write(buf, done, fill - done)).bytesWritten;
+        if (fill === 0) return;
+        await submit(buffers[current].subarray(0, fill));
+        current ^= 1;
         fill = 0;
       };
       for await (const chunk of this.stream(options)) {
+        if (chunk.length >= WRITE_CHUNK) {
+          await flush();
+          await submit(chunk);
+          continue;
+        }
         let off = 0;
         while (off < chunk.length) {
-          if (fill === 0 && chunk.length - off >= WRITE_CHUNK) {
-            // Large chunks go straight to the file.
-            const n = chunk.length - off;
-            let done = 0;
-            while (done < n) done += (await fh.write(chunk, off + done, n - done)).bytesWritten;
-            off += n;
-            continue;
-          }
           const n = Math.min(WRITE_CHUNK - fill, chunk.length - off);
-          buf.set(chunk.subarray(off, off + n), fill);
+          buffers[current].set(chunk.subarray(off, off + n), fill);
           fill += n;
           off += n;
           if (fill === WRITE_CHUNK) await flush();
         }
       }
       await flush();
+      await inflight;
       if (options.fsync) await fh.sync();
       await fh.close();
       await rename(temp, path);

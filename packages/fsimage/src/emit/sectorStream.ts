@@ -1,6 +1,7 @@
 // Phase 3: the image as a forward-only sequence of bytes, assembled from the claims in LBA order.
 import { CancelledError, LayoutError } from "../errors.js";
 import { SECTOR_SIZE, type SectorClaim } from "../layout/allocator.js";
+import type { FileSource } from "../tree/sources.js";
 
 export interface Progress {
   /** Sectors of this session emitted so far. */
@@ -16,10 +17,13 @@ export interface EmitOptions {
 }
 
 const ZEROS = new Uint8Array(1 << 20);
-/** Small files are read ahead concurrently (the thread pool overlaps their open/read/close). */
-const READ_AHEAD_MAX_FILE = 1 << 20;
-const READ_AHEAD_FILES = 64;
-const READ_AHEAD_BYTES = 32 << 20;
+/**
+ * Small files are read with blocking reads, many into one buffer: an asynchronous open/read/close costs
+ * several times a synchronous one (measured in bench/: 2.3 s against 0.7 s for 100,000 files), and per-file
+ * chunks would multiply the work downstream. A batch blocks the event loop for at most BATCH_BYTES of reads.
+ */
+const SMALL_FILE_BYTES = 1 << 20;
+const BATCH_BYTES = 4 << 20;
 const PROGRESS_EVERY_BYTES = 8 << 20;
 
 function* zeros(bytes: number): Generator<Uint8Array> {
@@ -30,8 +34,12 @@ function* zeros(bytes: number): Generator<Uint8Array> {
   }
 }
 
-function cancelled(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
+function batchable(c: SectorClaim): c is SectorClaim & { content: { kind: "file"; source: FileSource } } {
+  return (
+    c.content.kind === "file" &&
+    c.content.source.readSyncInto !== undefined &&
+    c.content.source.size <= SMALL_FILE_BYTES
+  );
 }
 
 /**
@@ -46,33 +54,12 @@ export async function* emitSectors(
 ): AsyncGenerator<Uint8Array> {
   const { signal, onProgress } = options;
   let lba = sessionStart;
-  let sinceProgress = 0;
-  const report = (currentFile: string | undefined) => {
+  const report = (currentFile: string | undefined) =>
     onProgress?.({ sectorsWritten: lba - sessionStart, totalSectors: totalBlocks, currentFile });
-    sinceProgress = 0;
-  };
-
-  // Read-ahead window over small files.
-  const pending = new Map<number, Promise<Uint8Array>>();
-  let ahead = 0;
-  let aheadBytes = 0;
-  const pump = (from: number) => {
-    if (ahead < from) ahead = from;
-    while (ahead < claims.length && pending.size < READ_AHEAD_FILES && aheadBytes < READ_AHEAD_BYTES) {
-      const c = claims[ahead];
-      if (c.content.kind === "file" && c.content.source.readAll && c.content.source.size <= READ_AHEAD_MAX_FILE) {
-        const p = c.content.source.readAll();
-        p.catch(() => {}); // handled when its turn comes; avoids an unhandled rejection meanwhile
-        pending.set(ahead, p);
-        aheadBytes += c.content.source.size;
-      }
-      ahead++;
-    }
-  };
 
   report(undefined);
-  for (let i = 0; i < claims.length; i++) {
-    if (cancelled(signal)) throw new CancelledError("image writing was cancelled");
+  for (let i = 0; i < claims.length; ) {
+    if (signal?.aborted) throw new CancelledError("image writing was cancelled");
     const claim = claims[i];
     if (claim.start < lba) throw new LayoutError(`${claim.label} at LBA ${claim.start} overlaps the previous claim`);
     if (claim.start > lba) {
@@ -80,6 +67,35 @@ export async function* emitSectors(
       lba = claim.start;
     }
     const bytes = claim.blocks * SECTOR_SIZE;
+
+    if (batchable(claim)) {
+      // Consecutive small files (and the gaps between them) into one buffer.
+      let end = i + 1;
+      while (
+        end < claims.length &&
+        batchable(claims[end]) &&
+        (claims[end].start + claims[end].blocks - lba) * SECTOR_SIZE <= BATCH_BYTES
+      ) {
+        end++;
+      }
+      const last = claims[end - 1];
+      const batch = Buffer.allocUnsafe((last.start + last.blocks - lba) * SECTOR_SIZE);
+      let offset = 0;
+      for (let k = i; k < end; k++) {
+        const c = claims[k];
+        const at = (c.start - lba) * SECTOR_SIZE;
+        batch.fill(0, offset, at);
+        (c.content as { source: FileSource }).source.readSyncInto!(batch, at);
+        offset = at + (c.content as { source: FileSource }).source.size;
+      }
+      batch.fill(0, offset);
+      lba = last.start + last.blocks;
+      report((last.content as { source: FileSource }).source.describe());
+      yield batch;
+      i = end;
+      continue;
+    }
+
     let written = 0;
     if (claim.content.kind === "metadata") {
       const data = claim.content.encode();
@@ -90,28 +106,21 @@ export async function* emitSectors(
     } else {
       const source = claim.content.source;
       report(source.describe());
-      pump(i);
-      const early = pending.get(i);
-      if (early) {
-        pending.delete(i);
-        aheadBytes -= source.size;
-        const data = await early;
-        yield data;
-        written = data.length;
-      } else {
-        for await (const chunk of source.chunks(signal)) {
-          yield chunk;
-          written += chunk.length;
-          sinceProgress += chunk.length;
-          if (sinceProgress >= PROGRESS_EVERY_BYTES) {
-            lba = claim.start + Math.floor(written / SECTOR_SIZE);
-            report(source.describe());
-          }
+      let sinceProgress = 0;
+      for await (const chunk of source.chunks(signal)) {
+        yield chunk;
+        written += chunk.length;
+        sinceProgress += chunk.length;
+        if (sinceProgress >= PROGRESS_EVERY_BYTES) {
+          lba = claim.start + Math.floor(written / SECTOR_SIZE);
+          sinceProgress = 0;
+          report(source.describe());
         }
       }
     }
     if (written < bytes) yield* zeros(bytes - written);
     lba = claim.start + claim.blocks;
+    i++;
   }
   if (lba > sessionStart + totalBlocks) throw new LayoutError("claims run past the end of the session");
   yield* zeros((sessionStart + totalBlocks - lba) * SECTOR_SIZE);

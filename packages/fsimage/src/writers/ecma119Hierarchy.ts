@@ -22,6 +22,8 @@ export interface HierarchyNaming {
   compare(a: string, b: string): number;
   /** Identifier bytes as recorded. */
   encode(identifier: string): Uint8Array;
+  /** Length of encode(identifier), without encoding. */
+  byteLength(identifier: string): number;
   /** ECMA-119 6.8.2.1 keeps 8 levels and 255-byte paths; Joliet readers assume 240 bytes. */
   readonly maxPathBytes: number;
   /** Bytes a "/" separator counts for in a path (2 for UCS-2). */
@@ -48,7 +50,8 @@ interface HierDirectory {
 }
 
 interface HierEntry {
-  identifier: Uint8Array;
+  /** Identifier text; encoded only when the directory is emitted (memory grows with file count, not names). */
+  id: string;
   item: ImageItem;
   directory: HierDirectory | null;
 }
@@ -65,8 +68,6 @@ export class Ecma119Hierarchy {
   pathTableSize = 0;
   private lPathTable: SectorClaim | null = null;
   private mPathTable: SectorClaim | null = null;
-  /** Mapped absolute path for every item, for the name map a user can inspect. */
-  readonly mappedPaths = new Map<ImageItem, string>();
 
   constructor(
     root: DirectoryItem,
@@ -92,7 +93,6 @@ export class Ecma119Hierarchy {
     const pathBytes = new Map<HierDirectory, number>([[rootDir, 0]]);
     let deep = 0;
     let long = 0;
-    this.mappedPaths.set(root, "/");
     // Breadth-first with children in record order yields exactly the path table order of 6.9.1.
     for (let i = 0; i < this.directories.length; i++) {
       const dir = this.directories[i];
@@ -101,12 +101,9 @@ export class Ecma119Hierarchy {
       const sorted = children.map((item) => ({ item, id: ids.get(item)! }));
       sorted.sort((a, b) => this.naming.compare(a.id, b.id));
       const depth = depths.get(dir)!;
-      const parentPath = this.mappedPaths.get(dir.item)!;
       for (const { item, id } of sorted) {
-        const identifier = this.naming.encode(id);
-        const entry: HierEntry = { identifier, item, directory: null };
-        const bytes = pathBytes.get(dir)! + (dir.parent ? this.naming.separatorBytes : 0) + identifier.length;
-        this.mappedPaths.set(item, parentPath === "/" ? `/${id}` : `${parentPath}/${id}`);
+        const entry: HierEntry = { id, item, directory: null };
+        const bytes = pathBytes.get(dir)! + (dir.parent ? this.naming.separatorBytes : 0) + this.naming.byteLength(id);
         if (bytes > this.naming.maxPathBytes) {
           long++;
           this.limit(`${this.naming.label} path of ${item.path} is ${bytes} bytes, over ${this.naming.maxPathBytes}`);
@@ -119,7 +116,7 @@ export class Ecma119Hierarchy {
           }
           const sub: HierDirectory = {
             item,
-            identifier,
+            identifier: this.naming.encode(id),
             parent: dir,
             number: this.directories.length + 1,
             entries: [],
@@ -170,7 +167,7 @@ export class Ecma119Hierarchy {
   private directorySize(dir: HierDirectory): number {
     let offset = 2 * directoryRecordLength(1, 0);
     for (const e of dir.entries) {
-      const len = directoryRecordLength(e.identifier.length, 0);
+      const len = directoryRecordLength(this.naming.byteLength(e.id), 0);
       for (let s = this.sectionsOf(e.item); s > 0; s--) {
         // 6.8.1.1: a record never spans a sector boundary.
         if ((offset % SECTOR_SIZE) + len > SECTOR_SIZE) offset = Math.ceil(offset / SECTOR_SIZE) * SECTOR_SIZE;
@@ -178,6 +175,20 @@ export class Ecma119Hierarchy {
       }
     }
     return blocksFor(offset) * SECTOR_SIZE;
+  }
+
+  /** Every item with its identifier path in this hierarchy ("/DIR/FILE.TXT;1"), computed on demand. */
+  *mappedPaths(): Generator<[ImageItem, string]> {
+    const dirPaths = new Map<HierDirectory, string>([[this.directories[0], ""]]);
+    yield [this.directories[0].item, "/"];
+    for (const dir of this.directories) {
+      const base = dirPaths.get(dir)!;
+      for (const e of dir.entries) {
+        const path = `${base}/${e.id}`;
+        if (e.directory) dirPaths.set(e.directory, path);
+        yield [e.item, path];
+      }
+    }
   }
 
   /** Claims the two path tables, then every directory extent in path-table order. */
@@ -242,9 +253,10 @@ export class Ecma119Hierarchy {
     put(this.directoryRecord(parent, DOTDOT, parent.item.mtimeMs)); // second record, the parent (root: itself)
     for (const e of dir.entries) {
       if (e.directory) {
-        put(this.directoryRecord(e.directory, e.identifier, e.item.mtimeMs));
+        put(this.directoryRecord(e.directory, e.directory.identifier, e.item.mtimeMs));
         continue;
       }
+      const identifier = this.naming.encode(e.id);
       const file = e.item;
       if (file.kind !== "file") continue;
       const start = this.data.locationOf(file.source);
@@ -261,7 +273,7 @@ export class Ecma119Hierarchy {
           fileUnitSize: 0,
           interleaveGapSize: 0,
           volumeSequenceNumber: 1,
-          fileIdentifier: e.identifier,
+          fileIdentifier: identifier,
           systemUse: EMPTY,
         });
       }

@@ -24,7 +24,8 @@ export class FileDataLayout {
   private claimFor(file: FileItem, alloc: SectorAllocator): void {
     const src = file.source;
     if (src.size === 0 || this.extents.has(src)) return;
-    this.extents.set(src, alloc.claim(blocksFor(src.size), src.describe(), { kind: "file", source: src }));
+    // The label is generic: a per-file path string here would cost memory per file; errors name the source.
+    this.extents.set(src, alloc.claim(blocksFor(src.size), "file data", { kind: "file", source: src }));
   }
 
   /** LBA of a source's data; empty files point at LBA 0 with length 0. */

@@ -14,6 +14,7 @@ export function iso9660Naming(level: InterchangeLevel): HierarchyNaming {
       ),
     compare: compareIsoIdentifiers,
     encode: (id) => Buffer.from(id, "latin1"),
+    byteLength: (id) => id.length,
     maxPathBytes: 255,
     separatorBytes: 1,
   };

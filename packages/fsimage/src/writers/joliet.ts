@@ -15,6 +15,7 @@ export function jolietNaming(maxNameLength: number): HierarchyNaming {
       ),
     compare: compareJolietIdentifiers,
     encode: encodeUcs2BE,
+    byteLength: (id) => id.length * 2,
     maxPathBytes: 240,
     separatorBytes: 2,
   };
