@@ -4,7 +4,8 @@ import { constants, type Stats } from "node:fs";
 import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
-import { type EmitOptions, emitSectors } from "./emit/sectorStream.js";
+import { BufferRing } from "./emit/bufferRing.js";
+import { BATCH_BUFFER_BYTES, type EmitOptions, emitSectors } from "./emit/sectorStream.js";
 import { CancelledError, DiscburnError, OutputError } from "./errors.js";
 import { SECTOR_SIZE } from "./layout/allocator.js";
 import type { ImagePlan } from "./layout/plan.js";
@@ -106,8 +107,10 @@ export class ResultImage {
     let ok = false;
     try {
       // Small chunks are coalesced into WRITE_CHUNK writes; one write is in flight while the next chunk is
-      // produced (file reads and encoding overlap the write on the thread pool). Chunks are never reused by
-      // their producers, so large ones are written without copying.
+      // produced (file reads and encoding overlap the write on the thread pool). Large chunks are written
+      // without copying, from a ring of three reused buffers: one being written, one just handed over and
+      // one being filled - never more than that is outstanding here.
+      const ring = new BufferRing(3, BATCH_BUFFER_BYTES);
       const buffers = [Buffer.allocUnsafe(WRITE_CHUNK), Buffer.allocUnsafe(WRITE_CHUNK)];
       let current = 0;
       let fill = 0;
@@ -126,8 +129,9 @@ export class ResultImage {
         current ^= 1;
         fill = 0;
       };
-      for await (const chunk of this.stream(options)) {
-        if (chunk.length >= WRITE_CHUNK) {
+      const chunks = emitSectors(this.plan.claims, this.plan.sessionStart, this.plan.totalBlocks, options, ring);
+      for await (const chunk of chunks) {
+        if (chunk.length >= WRITE_CHUNK / 4) {
           await flush();
           await submit(chunk);
           continue;

@@ -2,6 +2,7 @@
 import { CancelledError, LayoutError } from "../errors.js";
 import { SECTOR_SIZE, type SectorClaim } from "../layout/allocator.js";
 import type { FileSource } from "../tree/sources.js";
+import type { BufferRing } from "./bufferRing.js";
 
 export interface Progress {
   /** Sectors of this session emitted so far. */
@@ -34,23 +35,29 @@ function* zeros(bytes: number): Generator<Uint8Array> {
   }
 }
 
-function batchable(c: SectorClaim): c is SectorClaim & { content: { kind: "file"; source: FileSource } } {
-  return (
-    c.content.kind === "file" &&
-    c.content.source.readSyncInto !== undefined &&
-    c.content.source.size <= SMALL_FILE_BYTES
-  );
+type SyncSource = FileSource & Required<Pick<FileSource, "readSyncInto">>;
+
+/** The data source of a claim that can join a batch of small files, or null. */
+function batchSource(c: SectorClaim): SyncSource | null {
+  if (c.content.kind !== "file") return null;
+  const source = c.content.source;
+  return source.readSyncInto !== undefined && source.size <= SMALL_FILE_BYTES ? (source as SyncSource) : null;
 }
+
+/** Bytes a batch buffer needs: BATCH_BYTES and the spare byte of the growth check. */
+export const BATCH_BUFFER_BYTES = BATCH_BYTES + 1;
 
 /**
  * Yields the session's bytes from `sessionStart` to `sessionStart + totalBlocks`: claims in order, zeros
- * in the gaps. File data comes from each source in large chunks and is never held whole.
+ * in the gaps. File data comes from each source in large chunks and is never held whole. Without `ring`
+ * every chunk is the caller's to keep; with it, chunk buffers are reused (see BufferRing).
  */
 export async function* emitSectors(
   claims: readonly SectorClaim[],
   sessionStart: number,
   totalBlocks: number,
   options: EmitOptions = {},
+  ring?: BufferRing,
 ): AsyncGenerator<Uint8Array> {
   const { signal, onProgress } = options;
   let lba = sessionStart;
@@ -68,31 +75,30 @@ export async function* emitSectors(
     }
     const bytes = claim.blocks * SECTOR_SIZE;
 
-    if (batchable(claim)) {
+    if (batchSource(claim)) {
       // Consecutive small files (and the gaps between them) into one buffer.
-      let end = i + 1;
-      while (
-        end < claims.length &&
-        batchable(claims[end]) &&
-        (claims[end].start + claims[end].blocks - lba) * SECTOR_SIZE <= BATCH_BYTES
-      ) {
-        end++;
+      const members: Array<[SectorClaim, SyncSource]> = [];
+      for (let k = i; k < claims.length; k++) {
+        const source = batchSource(claims[k]);
+        if (!source || (claims[k].start + claims[k].blocks - lba) * SECTOR_SIZE > BATCH_BYTES) break;
+        members.push([claims[k], source]);
       }
-      const last = claims[end - 1];
-      const batch = Buffer.allocUnsafe((last.start + last.blocks - lba) * SECTOR_SIZE);
+      const [last, lastSource] = members[members.length - 1];
+      const length = (last.start + last.blocks - lba) * SECTOR_SIZE;
+      // One spare byte lets each read ask for a byte more than planned, to see a file that grew.
+      const batch = ring ? ring.take(length + 1) : Buffer.allocUnsafe(length + 1);
       let offset = 0;
-      for (let k = i; k < end; k++) {
-        const c = claims[k];
+      for (const [c, source] of members) {
         const at = (c.start - lba) * SECTOR_SIZE;
         batch.fill(0, offset, at);
-        (c.content as { source: FileSource }).source.readSyncInto!(batch, at);
-        offset = at + (c.content as { source: FileSource }).source.size;
+        source.readSyncInto(batch, at);
+        offset = at + source.size;
       }
       batch.fill(0, offset);
       lba = last.start + last.blocks;
-      report((last.content as { source: FileSource }).source.describe());
-      yield batch;
-      i = end;
+      report(lastSource.describe());
+      yield batch.subarray(0, length);
+      i += members.length;
       continue;
     }
 
@@ -107,7 +113,7 @@ export async function* emitSectors(
       const source = claim.content.source;
       report(source.describe());
       let sinceProgress = 0;
-      for await (const chunk of source.chunks(signal)) {
+      for await (const chunk of source.chunks(signal, ring)) {
         yield chunk;
         written += chunk.length;
         sinceProgress += chunk.length;

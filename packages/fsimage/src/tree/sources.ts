@@ -2,8 +2,8 @@
 // shared by several names (hard links, the ISO 9660 and Joliet views of one file) is written once.
 import { closeSync, openSync, readSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { join } from "node:path";
 import type { Readable } from "node:stream";
+import type { BufferRing } from "../emit/bufferRing.js";
 import { SourceChangedError, SourceError } from "../errors.js";
 
 export interface FileSource {
@@ -11,10 +11,14 @@ export interface FileSource {
   readonly size: number;
   /** For messages and progress: a host path, or a description such as "<bytes: 12 B>". */
   describe(): string;
-  /** The whole contents as chunks (any sizes); must deliver exactly `size` bytes or throw. */
-  chunks(signal?: AbortSignal): AsyncIterable<Uint8Array>;
   /**
-   * Copies exactly `size` bytes into `target` at `offset`, synchronously. Offered by sources for which a
+   * The whole contents as chunks (any sizes); must deliver exactly `size` bytes or throw. With `ring`, chunk
+   * buffers may come from it (the consumer then keeps each chunk only as the ring's contract allows).
+   */
+  chunks(signal?: AbortSignal, ring?: BufferRing): AsyncIterable<Uint8Array>;
+  /**
+   * Copies exactly `size` bytes into `target` at `offset`, synchronously. It may scribble one byte past
+   * them when `target` has room; the caller owns (and clears) the bytes after `offset + size`. Offered by sources for which a
    * blocking read is cheap (host files, bytes); the emitter uses it to batch many small files.
    */
   readSyncInto?(target: Uint8Array, offset: number): void;
@@ -36,7 +40,8 @@ export class HostFileSource implements FileSource {
   ) {}
 
   get path(): string {
-    return this.name === undefined ? this.location : join(this.location, this.name);
+    if (this.name === undefined) return this.location;
+    return this.location.endsWith("/") ? this.location + this.name : `${this.location}/${this.name}`;
   }
 
   describe(): string {
@@ -52,13 +57,18 @@ export class HostFileSource implements FileSource {
       throw new SourceError(`cannot read source file ${path}: ${(e as Error).message}`, path, { cause: e });
     }
     try {
+      // Ask for one byte more than planned: a file that grew shows at once, and when the target has room
+      // for that byte (the caller zero-fills past `size` afterwards) the EOF check costs no extra call.
+      const room = Math.min(this.size + 1, target.length - offset);
       let got = 0;
-      while (got < this.size) {
-        const n = readSync(fd, target, offset + got, this.size - got, got);
-        if (n === 0) throw this.changed(`it ended after ${got} bytes`);
+      for (;;) {
+        const n = readSync(fd, target, offset + got, room - got, got);
         got += n;
+        if (n === 0 || got === room) break;
       }
-      if (readSync(fd, ONE_BYTE, 0, 1, got) !== 0) throw this.changed("it grew");
+      if (got > this.size) throw this.changed("it grew");
+      if (got < this.size) throw this.changed(`it ended after ${got} bytes`);
+      if (room === this.size && readSync(fd, ONE_BYTE, 0, 1, got) !== 0) throw this.changed("it grew");
     } catch (e) {
       if (e instanceof SourceError) throw e;
       throw new SourceError(`error reading source file ${path}: ${(e as Error).message}`, path, { cause: e });
@@ -83,14 +93,14 @@ export class HostFileSource implements FileSource {
     );
   }
 
-  async *chunks(signal?: AbortSignal): AsyncIterable<Uint8Array> {
+  async *chunks(signal?: AbortSignal, ring?: BufferRing): AsyncIterable<Uint8Array> {
     const fh = await this.openChecked();
     try {
       let pos = 0;
       let next: Promise<Buffer> | null = null;
       const readAt = async (at: number): Promise<Buffer> => {
         const want = Math.min(CHUNK * 4, this.size + 1 - at);
-        const buf = Buffer.allocUnsafe(want);
+        const buf = ring ? ring.take(want) : Buffer.allocUnsafe(want);
         let got = 0;
         while (got < want) {
           const { bytesRead } = await fh.read(buf, got, want - got, at + got);
