@@ -1,11 +1,10 @@
 // The planned image (IMAPI2's IFileSystemImageResult): size, a forward-only stream, and writing to a file.
 import { randomBytes } from "node:crypto";
-import { constants, type Stats } from "node:fs";
-import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
+import { closeSync, constants, fsyncSync, openSync, type Stats, writeSync } from "node:fs";
+import { rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
-import { BufferRing } from "./emit/bufferRing.js";
-import { BATCH_BUFFER_BYTES, type EmitOptions, emitSectors } from "./emit/sectorStream.js";
+import { type EmitOptions, emitSectors } from "./emit/sectorStream.js";
 import { CancelledError, DiscburnError, OutputError } from "./errors.js";
 import { SECTOR_SIZE } from "./layout/allocator.js";
 import type { ImagePlan } from "./layout/plan.js";
@@ -23,8 +22,6 @@ export interface WriteOptions extends EmitOptions {
   /** Flush the file to stable storage before renaming it into place (default false). */
   fsync?: boolean;
 }
-
-const WRITE_CHUNK = 4 << 20;
 
 export class ResultImage {
   readonly blockSize = SECTOR_SIZE;
@@ -98,57 +95,22 @@ export class ResultImage {
       throw new OutputError(`cannot write ${path}: it exists and is not a regular file`, path);
     }
     const temp = join(dir, `.${basename(path)}.${randomBytes(4).toString("hex")}.part`);
-    let fh: FileHandle;
+    let fd: number;
     try {
-      fh = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+      fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
     } catch (e) {
       throw new OutputError(`cannot create ${temp}: ${(e as Error).message}`, path, { cause: e });
     }
     let ok = false;
     try {
-      // Small chunks are coalesced into WRITE_CHUNK writes; one write is in flight while the next chunk is
-      // produced (file reads and encoding overlap the write on the thread pool). Large chunks are written
-      // without copying, from a ring of three reused buffers: one being written, one just handed over and
-      // one being filled - never more than that is outstanding here.
-      const ring = new BufferRing(3, BATCH_BUFFER_BYTES);
-      const buffers = [Buffer.allocUnsafe(WRITE_CHUNK), Buffer.allocUnsafe(WRITE_CHUNK)];
-      let current = 0;
-      let fill = 0;
-      let inflight: Promise<void> = Promise.resolve();
-      const writeFully = async (data: Uint8Array) => {
-        for (let done = 0; done < data.length; ) done += (await fh.write(data, done, data.length - done)).bytesWritten;
-      };
-      const submit = async (data: Uint8Array) => {
-        await inflight;
-        inflight = writeFully(data);
-        inflight.catch(() => {}); // observed by the next submit or the final await
-      };
-      const flush = async () => {
-        if (fill === 0) return;
-        await submit(buffers[current].subarray(0, fill));
-        current ^= 1;
-        fill = 0;
-      };
-      const chunks = emitSectors(this.plan.claims, this.plan.sessionStart, this.plan.totalBlocks, options, ring);
+      // Blocking writes of the emitter's small reused chunks (see emit/sectorStream.ts for why they are
+      // small); the emitter hands the event loop a turn every few MiB, so signals and progress still flow.
+      const chunks = emitSectors(this.plan.claims, this.plan.sessionStart, this.plan.totalBlocks, options, true);
       for await (const chunk of chunks) {
-        if (chunk.length >= WRITE_CHUNK / 4) {
-          await flush();
-          await submit(chunk);
-          continue;
-        }
-        let off = 0;
-        while (off < chunk.length) {
-          const n = Math.min(WRITE_CHUNK - fill, chunk.length - off);
-          buffers[current].set(chunk.subarray(off, off + n), fill);
-          fill += n;
-          off += n;
-          if (fill === WRITE_CHUNK) await flush();
-        }
+        for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
       }
-      await flush();
-      await inflight;
-      if (options.fsync) await fh.sync();
-      await fh.close();
+      if (options.fsync) fsyncSync(fd);
+      closeSync(fd);
       await rename(temp, path);
       ok = true;
     } catch (e) {
@@ -157,7 +119,11 @@ export class ResultImage {
       throw new OutputError(`error writing ${path}: ${(e as Error).message}`, path, { cause: e });
     } finally {
       if (!ok) {
-        await fh.close().catch(() => {});
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
         await unlink(temp).catch(() => {});
       }
     }

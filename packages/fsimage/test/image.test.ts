@@ -128,6 +128,13 @@ describe("options", () => {
     await expect(make(true)).rejects.toThrow(/level 9, deeper than 8.*strict/);
     expect((await make(false)).warnings.join("\n")).toMatch(/deeper than 8 levels/);
   });
+  it("explains when a path table cannot number a parent directory (more than 65,535 directories)", () => {
+    const img = new FileSystemImage({ fileSystems: ["iso9660"] });
+    for (let i = 0; i < 65_536; i++) img.addDirectory(`/d${String(i).padStart(5, "0")}`);
+    expect(() => img.createResultImage()).not.toThrow(); // numbers up to 65,537, none of them a parent
+    img.addDirectory("/d65535/child");
+    expect(() => img.createResultImage()).toThrow(/directory number 65537 .*ECMA-119 9\.4\.4/);
+  });
   it("refuses files of 4 GiB and more below level 3", async () => {
     const img = new FileSystemImage({ isoLevel: 2 });
     await img.addStream("/big", 2 ** 32, () => Readable.from([]));

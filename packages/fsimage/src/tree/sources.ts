@@ -1,31 +1,31 @@
 // Where a file's bytes come from. Names live in the tree; a source is only data, and one source object
 // shared by several names (hard links, the ISO 9660 and Joliet views of one file) is written once.
 import { closeSync, openSync, readSync } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import type { BufferRing } from "../emit/bufferRing.js";
 import { SourceChangedError, SourceError } from "../errors.js";
+
+/** Blocking random access to a source's bytes. */
+export interface SyncReader {
+  /** Reads up to `length` bytes at `position` into `target` at `offset`; returns the count (0 at the end). */
+  read(target: Uint8Array, offset: number, length: number, position: number): number;
+  close(): void;
+}
 
 export interface FileSource {
   /** Exact number of bytes the source delivers. */
   readonly size: number;
   /** For messages and progress: a host path, or a description such as "<bytes: 12 B>". */
   describe(): string;
+  /** The whole contents as chunks (any sizes), asynchronously; must deliver exactly `size` bytes or throw. */
+  chunks(signal?: AbortSignal): AsyncIterable<Uint8Array>;
   /**
-   * The whole contents as chunks (any sizes); must deliver exactly `size` bytes or throw. With `ring`, chunk
-   * buffers may come from it (the consumer then keeps each chunk only as the ring's contract allows).
+   * Blocking reads, offered where they are cheap (host files, bytes in memory). The emitter prefers them:
+   * it copies through one small buffer like cp(1) does, and checks the size itself.
    */
-  chunks(signal?: AbortSignal, ring?: BufferRing): AsyncIterable<Uint8Array>;
-  /**
-   * Copies exactly `size` bytes into `target` at `offset`, synchronously. It may scribble one byte past
-   * them when `target` has room; the caller owns (and clears) the bytes after `offset + size`. Offered by sources for which a
-   * blocking read is cheap (host files, bytes); the emitter uses it to batch many small files.
-   */
-  readSyncInto?(target: Uint8Array, offset: number): void;
+  openSync?(): SyncReader;
 }
 
 const CHUNK = 1 << 20;
-const ONE_BYTE = new Uint8Array(1);
 
 /** A file on the host, read when the image is written. Its size is taken at planning and checked while reading. */
 export class HostFileSource implements FileSource {
@@ -48,7 +48,7 @@ export class HostFileSource implements FileSource {
     return this.path;
   }
 
-  readSyncInto(target: Uint8Array, offset: number): void {
+  openSync(): SyncReader {
     const path = this.path;
     let fd: number;
     try {
@@ -56,81 +56,50 @@ export class HostFileSource implements FileSource {
     } catch (e) {
       throw new SourceError(`cannot read source file ${path}: ${(e as Error).message}`, path, { cause: e });
     }
-    try {
-      // Ask for one byte more than planned: a file that grew shows at once, and when the target has room
-      // for that byte (the caller zero-fills past `size` afterwards) the EOF check costs no extra call.
-      const room = Math.min(this.size + 1, target.length - offset);
-      let got = 0;
-      for (;;) {
-        const n = readSync(fd, target, offset + got, room - got, got);
-        got += n;
-        if (n === 0 || got === room) break;
-      }
-      if (got > this.size) throw this.changed("it grew");
-      if (got < this.size) throw this.changed(`it ended after ${got} bytes`);
-      if (room === this.size && readSync(fd, ONE_BYTE, 0, 1, got) !== 0) throw this.changed("it grew");
-    } catch (e) {
-      if (e instanceof SourceError) throw e;
-      throw new SourceError(`error reading source file ${path}: ${(e as Error).message}`, path, { cause: e });
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  private async openChecked(): Promise<FileHandle> {
-    try {
-      return await open(this.path, "r");
-    } catch (e) {
-      throw new SourceError(`cannot read source file ${this.path}: ${(e as Error).message}`, this.path, { cause: e });
-    }
-  }
-
-  private changed(got: string): SourceChangedError {
-    return new SourceChangedError(
-      `source file ${this.path} changed while the image was being written (planned ${this.size} bytes, ${got}); ` +
-        "make sure nothing modifies the source tree during the build and try again",
-      this.path,
-    );
-  }
-
-  async *chunks(signal?: AbortSignal, ring?: BufferRing): AsyncIterable<Uint8Array> {
-    const fh = await this.openChecked();
-    try {
-      let pos = 0;
-      let next: Promise<Buffer> | null = null;
-      const readAt = async (at: number): Promise<Buffer> => {
-        const want = Math.min(CHUNK * 4, this.size + 1 - at);
-        const buf = ring ? ring.take(want) : Buffer.allocUnsafe(want);
-        let got = 0;
-        while (got < want) {
-          const { bytesRead } = await fh.read(buf, got, want - got, at + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
+    return {
+      read: (target, offset, length, position) => {
+        try {
+          return readSync(fd, target, offset, length, position);
+        } catch (e) {
+          throw new SourceError(`error reading source file ${path}: ${(e as Error).message}`, path, { cause: e });
         }
-        return buf.subarray(0, got);
-      };
-      next = readAt(0);
-      while (pos <= this.size) {
-        signal?.throwIfAborted();
-        const buf: Buffer = await next;
-        const end = pos + buf.length;
-        if (end > this.size) throw this.changed("it grew");
-        if (buf.length === 0) {
-          if (pos !== this.size) throw this.changed(`it ended after ${pos} bytes`);
-          break;
-        }
-        // Double buffering: the next read runs while the consumer handles this chunk.
-        next = readAt(end);
-        yield buf;
-        pos = end;
-      }
-    } catch (e) {
-      if (e instanceof SourceError || (e instanceof Error && e.name === "AbortError")) throw e;
-      throw new SourceError(`error reading source file ${this.path}: ${(e as Error).message}`, this.path, { cause: e });
-    } finally {
-      await fh.close();
-    }
+      },
+      close: () => closeSync(fd),
+    };
   }
+
+  async *chunks(): AsyncIterable<Uint8Array> {
+    yield* chunksFromSyncReader(this);
+  }
+}
+
+/** Async chunks over a source's blocking reader, with the size checked (for consumers of FileSource.chunks). */
+async function* chunksFromSyncReader(source: FileSource & { openSync(): SyncReader }): AsyncIterable<Uint8Array> {
+  const reader = source.openSync();
+  try {
+    for (let pos = 0; ; ) {
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK, source.size + 1 - pos));
+      const n = reader.read(buf, 0, buf.length, pos);
+      if (pos + n > source.size) throw sourceChanged(source, "it grew");
+      if (n === 0) {
+        if (pos < source.size) throw sourceChanged(source, `it ended after ${pos} bytes`);
+        return;
+      }
+      pos += n;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+/** The error for a source whose size differs from the one planned. */
+export function sourceChanged(source: FileSource, what: string): SourceChangedError {
+  return new SourceChangedError(
+    `source ${source.describe()} changed while the image was being written (planned ${source.size} bytes, ${what}); ` +
+      "make sure nothing modifies the sources during the build and try again",
+    source.describe(),
+  );
 }
 
 /** Bytes held in memory (small generated files; the caller keeps them alive). */
@@ -145,8 +114,15 @@ export class BytesSource implements FileSource {
   describe(): string {
     return this.label;
   }
-  readSyncInto(target: Uint8Array, offset: number): void {
-    target.set(this.bytes, offset);
+  openSync(): SyncReader {
+    return {
+      read: (target, offset, length, position) => {
+        const piece = this.bytes.subarray(position, position + length);
+        target.set(piece, offset);
+        return piece.length;
+      },
+      close: () => {},
+    };
   }
   async *chunks(): AsyncIterable<Uint8Array> {
     if (this.size > 0) yield this.bytes;

@@ -109,9 +109,11 @@ export class Ecma119Hierarchy {
           this.limit(`${this.naming.label} path of ${item.path} is ${bytes} bytes, over ${this.naming.maxPathBytes}`);
         }
         if (item.kind === "directory") {
-          if (this.directories.length >= MAX_DIRECTORY_NUMBER) {
+          if (dir.number > MAX_DIRECTORY_NUMBER) {
+            // 9.4.4: a path table record names its parent by a 16-bit directory number.
             throw new LayoutError(
-              `${this.naming.label}: more than ${MAX_DIRECTORY_NUMBER} directories cannot be numbered in a path table (ECMA-119 9.4.4); split the tree into several images`,
+              `${this.naming.label}: ${dir.item.path} is directory number ${dir.number} in the path table, so its ` +
+                `subdirectories cannot name it (ECMA-119 9.4.4 allows ${MAX_DIRECTORY_NUMBER}); split the tree into several images`,
             );
           }
           const sub: HierDirectory = {
