@@ -19,9 +19,9 @@ export interface EmitOptions {
 
 /**
  * Everything passes through one small staging buffer, as in cp(1) or genisoimage (32 KiB): copying 2 GiB
- * through 64 KiB took 0.57 s here against 1.4 s through 256 KiB and 1.8 s through 4 MiB (bench/README.md),
- * because the buffer stays in the CPU cache. Sources with blocking reads (host files) are read straight
- * into it; many small files share one chunk.
+ * through 32-128 KiB buffers runs about twice as fast as through 256 KiB or 4 MiB ones on these machines
+ * (bench/chunk-size.mjs, figures in bench/RESULTS.md), the buffer staying in the CPU cache. Sources with
+ * blocking reads (host files) are read straight into it; many small files share one chunk.
  */
 const STAGE_BYTES = 64 << 10;
 /** Blocking reads run in slices: the event loop gets a turn (signals, timers, progress) at least this often. */
@@ -115,10 +115,14 @@ export async function* emitSectors(
           reader.close();
         }
       } else {
+        let got = 0;
         for await (const chunk of source.chunks(signal)) {
+          got += chunk.length;
+          if (got > source.size) throw sourceChanged(source, "it delivered more");
           yield* put(chunk, chunk.length);
           await pace(chunk.length, source.describe());
         }
+        if (got < source.size) throw sourceChanged(source, `it ended after ${got} bytes`);
       }
       written = source.size;
     }
