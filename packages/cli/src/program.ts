@@ -8,7 +8,7 @@ const version = (createRequire(import.meta.url)("../package.json") as { version:
 
 export function buildProgram(signal: AbortSignal): Command {
   const program = new Command("discburn")
-    .description("discburn: master ISO 9660 and Joliet disc images")
+    .description("discburn: master ISO 9660, Rock Ridge and Joliet disc images")
     .version(version, "--version", "print the version")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })

@@ -69,7 +69,7 @@ describe("discburn", () => {
       volumeName: "My Files",
       files: 2,
       directories: 1,
-      fileSystems: ["iso9660", "joliet"],
+      fileSystems: ["iso9660", "rockridge", "joliet"],
     });
     expect(statSync(out).size).toBe((summary.totalBlocks as number) * 2048);
   });

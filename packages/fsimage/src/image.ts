@@ -186,10 +186,11 @@ export class FileSystemImage {
     item.parent.delete(item.name);
   }
 
-  /** Counts of what the tree holds. */
-  stats(): { files: number; directories: number; bytes: number } {
+  /** Counts of what the tree holds ("other" counts symlinks and special files). */
+  stats(): { files: number; directories: number; other: number; bytes: number } {
     let files = 0;
     let directories = 0;
+    let other = 0;
     let bytes = 0;
     const seen = new Set<FileSource>();
     const stack: DirectoryItem[] = [this.root];
@@ -199,14 +200,14 @@ export class FileSystemImage {
         if (c.kind === "directory") {
           directories++;
           stack.push(c);
-        } else {
+        } else if (c.kind === "file") {
           files++;
           if (!seen.has(c.source)) bytes += c.size;
           seen.add(c.source);
-        }
+        } else other++;
       }
     }
-    return { files, directories, bytes };
+    return { files, directories, other, bytes };
   }
 
   /** Plans every sector (IMAPI2's CreateResultImage). The tree must not change while the result is written. */

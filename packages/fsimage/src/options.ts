@@ -4,14 +4,29 @@ import type { InterchangeLevel } from "./ecma119/names.js";
 import { isSurrogate } from "./encoding/ucs2.js";
 import { InvalidArgumentError } from "./errors.js";
 
-/** The file systems an image can carry (IMAPI2's FileSystemsToCreate). */
-export type FileSystemKind = "iso9660" | "joliet";
+/** The file systems an image can carry (IMAPI2's FileSystemsToCreate); Rock Ridge extends the ISO 9660 tree. */
+export type FileSystemKind = "iso9660" | "rockridge" | "joliet";
+
+export const FILE_SYSTEMS: readonly FileSystemKind[] = ["iso9660", "rockridge", "joliet"];
 
 export interface ImageOptions {
   /** Volume label. Up to 32 characters; the PVD keeps its ASCII form, Joliet its first 16 characters. */
   volumeName?: string;
-  /** Default: ISO 9660 + Joliet. ISO 9660 is always present. */
+  /** Default: ISO 9660 + Rock Ridge + Joliet. ISO 9660 is always present. */
   fileSystems?: readonly FileSystemKind[];
+  /** Rock Ridge version: "1.12" (default; IEEE P1282) or "1.09" (RRIP_1991A, for old readers). */
+  rockRidgeVersion?: "1.12" | "1.09";
+  /**
+   * Rock Ridge attributes as mkisofs -r writes them: owner root, everything readable, execute for all if
+   * any, no write or special bits. Default false: the tree's own modes, owners and groups.
+   */
+  normalizeAttributes?: boolean;
+  /**
+   * With Rock Ridge, directories deeper than ECMA-119's 8 levels move into this root directory (hidden from
+   * Rock Ridge readers) and are linked back with CL/PL/RE (RRIP 4.1.5). Default "rr_moved"; null writes
+   * deep trees as they are (most readers accept them).
+   */
+  relocationDirectory?: string | null;
   /** ISO 9660 interchange level (ECMA-119 10): 1 = 8.3 names, 2 = 30-character names, 3 (default) = 2 + multi-extent files. */
   isoLevel?: InterchangeLevel;
   /** Joliet names up to 103 characters instead of the specification's 64. */
@@ -33,11 +48,19 @@ export interface ImageOptions {
   creationTime?: Date;
   /** LBA where this session starts (0 for a new disc or image file). */
   sessionStart?: number;
+  /**
+   * Byte-identical output for identical input: Rock Ridge records each file's access and attribute-change
+   * times as its modification time (reading a tree changes access times), as xorriso does under
+   * SOURCE_DATE_EPOCH. Default: true when SOURCE_DATE_EPOCH is set or creationTime is given.
+   */
+  reproducible?: boolean;
 }
 
 export interface ResolvedOptions {
   volumeName: string | undefined;
   joliet: boolean;
+  rockRidge: { version: "1.12" | "1.09"; normalizeAttributes: boolean; reproducible: boolean } | null;
+  relocationDirectory: string | null;
   isoLevel: InterchangeLevel;
   jolietMaxName: number;
   strict: boolean;
@@ -53,6 +76,7 @@ export interface ResolvedOptions {
   };
   creationTimeMs: number;
   sessionStart: number;
+  reproducible: boolean;
 }
 
 export const DEFAULT_APPLICATION_ID = "DISCBURN - DISC MASTERING AND BURNING ENGINE";
@@ -94,21 +118,42 @@ export function checkVolumeName(name: string): string {
 }
 
 export function resolveOptions(o: ImageOptions): ResolvedOptions {
-  const fs = o.fileSystems ?? ["iso9660", "joliet"];
+  const fs = o.fileSystems ?? FILE_SYSTEMS;
   for (const f of fs) {
-    if (f !== "iso9660" && f !== "joliet")
-      throw new InvalidArgumentError(`unknown file system "${f}" (use iso9660, joliet)`);
+    if (!FILE_SYSTEMS.includes(f)) {
+      throw new InvalidArgumentError(`unknown file system "${f}" (use ${FILE_SYSTEMS.join(", ")})`);
+    }
+  }
+  const version = o.rockRidgeVersion ?? "1.12";
+  if (version !== "1.12" && version !== "1.09") {
+    throw new InvalidArgumentError(`Rock Ridge version ${version} must be "1.12" or "1.09"`);
+  }
+  const relocation = o.relocationDirectory === undefined ? "rr_moved" : o.relocationDirectory;
+  if (
+    relocation !== null &&
+    (relocation === "" || /[/\0]/.test(relocation) || relocation === "." || relocation === "..")
+  ) {
+    throw new InvalidArgumentError(`relocation directory name ${JSON.stringify(relocation)} is not a valid name`);
   }
   const level = o.isoLevel ?? 3;
   if (level !== 1 && level !== 2 && level !== 3) throw new InvalidArgumentError(`ISO level ${level} must be 1, 2 or 3`);
   const start = o.sessionStart ?? 0;
   if (!Number.isInteger(start) || start < 0)
     throw new InvalidArgumentError(`session start ${start} must be a whole number >= 0`);
-  const time = o.creationTime?.getTime() ?? sourceDateEpochMs() ?? Date.now();
+  const epoch = sourceDateEpochMs();
+  const time = o.creationTime?.getTime() ?? epoch ?? Date.now();
   if (!Number.isFinite(time)) throw new InvalidArgumentError("creationTime is not a valid date");
   return {
     volumeName: o.volumeName === undefined ? undefined : checkVolumeName(o.volumeName),
     joliet: fs.includes("joliet"),
+    rockRidge: fs.includes("rockridge")
+      ? {
+          version,
+          normalizeAttributes: o.normalizeAttributes ?? false,
+          reproducible: o.reproducible ?? (o.creationTime !== undefined || epoch !== undefined),
+        }
+      : null,
+    relocationDirectory: fs.includes("rockridge") ? relocation : null,
     isoLevel: level,
     jolietMaxName: o.jolietLongNames ? 103 : 64,
     strict: o.strict ?? false,
@@ -124,6 +169,7 @@ export function resolveOptions(o: ImageOptions): ResolvedOptions {
     },
     creationTimeMs: Math.floor(time),
     sessionStart: start,
+    reproducible: o.reproducible ?? (o.creationTime !== undefined || epoch !== undefined),
   };
 }
 

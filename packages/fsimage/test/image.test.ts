@@ -72,11 +72,16 @@ describe("tree model", () => {
     expect(img2.lookup("/x/y/t1/sub/deeper/c")?.kind).toBe("file");
   });
 
-  it("reports symlinks and special files instead of dropping them silently", async () => {
+  it("adds symlinks and special files, and warns where no file system can record them", async () => {
     const src = makeTree("t2");
     symlinkSync("a.txt", join(src, "link"));
-    const report = await new FileSystemImage().addTree(src);
-    expect(report.skipped).toEqual([{ hostPath: join(src, "link"), kind: "symlink" }]);
+    const img = new FileSystemImage({ fileSystems: ["iso9660", "joliet"] });
+    const report = await img.addTree(src);
+    expect(report).toMatchObject({ symlinks: 1, specialFiles: 0, skipped: [] });
+    expect(img.lookup("/link")).toMatchObject({ kind: "symlink", target: "a.txt" });
+    expect(img.createResultImage().warnings.join("\n")).toMatch(
+      /1 symbolic links or special files are not in the ISO 9660 tree \(only Rock Ridge/,
+    );
   });
 
   it("adds files from bytes, host paths and streams; removes files and subtrees", async () => {
@@ -85,7 +90,7 @@ describe("tree model", () => {
     await img.addFile("/docs/readme.txt", new TextEncoder().encode("hi"));
     await img.addFile("/docs/a.txt", join(src, "a.txt"));
     await img.addStream("/gen/data.bin", 3, () => Readable.from([Buffer.from("xyz")]));
-    expect(img.stats()).toEqual({ files: 3, directories: 2, bytes: 11 });
+    expect(img.stats()).toEqual({ files: 3, directories: 2, other: 0, bytes: 11 });
     await expect(img.addFile("/docs/a.txt", new Uint8Array(1))).rejects.toThrow(TreeError);
     await img.addFile("/docs/a.txt", new Uint8Array(1), { replace: true });
     expect(img.lookup("/docs/a.txt")?.kind === "file" && img.lookup("/docs/a.txt")).toMatchObject({ size: 1 });

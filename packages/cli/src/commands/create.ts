@@ -1,4 +1,4 @@
-// `discburn create`: build an ISO 9660 + Joliet image from host files and directories.
+// `discburn create`: build an ISO 9660 + Rock Ridge + Joliet image from host files and directories.
 import { stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import {
@@ -17,7 +17,13 @@ export interface CreateOptions {
   output: string;
   volumeName?: string;
   isoLevel: string;
+  fs?: string;
   joliet: boolean;
+  rock: boolean;
+  normalizeAttributes?: boolean;
+  rockRidgeVersion: string;
+  relocationDir?: string;
+  relocation: boolean;
   jolietLong?: boolean;
   strict?: boolean;
   date?: string;
@@ -44,6 +50,21 @@ export function parseDate(text: string): Date {
   return d;
 }
 
+/** Parses --fs: a comma-separated list of file systems; ISO 9660 is always written. */
+export function parseFileSystems(text: string): FileSystemKind[] {
+  const known: readonly string[] = ["iso9660", "rockridge", "joliet"];
+  const list = text
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== "");
+  for (const f of list) {
+    if (!known.includes(f))
+      throw new InvalidArgumentError(`--fs ${text}: unknown file system "${f}" (use ${known.join(", ")})`);
+  }
+  if (!list.includes("iso9660")) list.unshift("iso9660");
+  return [...new Set(list)] as FileSystemKind[];
+}
+
 /** Splits a path argument: with --graft-points, "image/path=host/path" puts host/path at image/path. */
 function graft(arg: string, graftPoints: boolean): { target: string | null; host: string } {
   if (graftPoints) {
@@ -57,9 +78,14 @@ export async function runCreate(paths: string[], o: CreateOptions, signal: Abort
   const level = Number(o.isoLevel);
   if (level !== 1 && level !== 2 && level !== 3)
     throw new InvalidArgumentError(`--iso-level ${o.isoLevel}: use 1, 2 or 3`);
-  const fileSystems: FileSystemKind[] = o.joliet ? ["iso9660", "joliet"] : ["iso9660"];
+  const fileSystems = parseFileSystems(o.fs ?? "iso9660,rockridge,joliet").filter(
+    (f) => (f !== "joliet" || o.joliet) && (f !== "rockridge" || o.rock),
+  );
   const options: ImageOptions = {
     fileSystems,
+    rockRidgeVersion: o.rockRidgeVersion === "1.09" ? "1.09" : "1.12",
+    normalizeAttributes: o.normalizeAttributes ?? false,
+    relocationDirectory: o.relocation ? (o.relocationDir ?? "rr_moved") : null,
     isoLevel: level as InterchangeLevel,
     jolietLongNames: o.jolietLong ?? false,
     strict: o.strict ?? false,
@@ -88,8 +114,7 @@ export async function runCreate(paths: string[], o: CreateOptions, signal: Abort
   const log = (line: string) => {
     if (!o.quiet) process.stderr.write(`${line}\n`);
   };
-  for (const s of skipped)
-    log(`discburn: skipped ${s.kind} ${s.hostPath} (ISO 9660 and Joliet store only files and directories)`);
+  for (const s of skipped) log(`discburn: skipped ${s.hostPath}: not a file, directory, symbolic link or special file`);
   for (const w of result.warnings) log(`discburn: warning: ${w}`);
   if (o.showNames) {
     for (const n of result.names()) {
@@ -137,12 +162,25 @@ export async function runCreate(paths: string[], o: CreateOptions, signal: Abort
 
 export function createCommand(signal: AbortSignal): Command {
   return new Command("create")
-    .description("build an ISO 9660 + Joliet image from files and directories")
+    .description("build an ISO 9660 + Rock Ridge + Joliet image from files and directories")
     .argument("<paths...>", "files and directories to put in the image (a directory's contents go to the image root)")
     .requiredOption("-o, --output <file>", "image file to write")
     .option("-V, --volume-name <name>", "volume label, up to 32 characters (default: the first directory's name)")
     .addOption(new Option("--iso-level <level>", "ISO 9660 interchange level").choices(["1", "2", "3"]).default("3"))
-    .option("--no-joliet", "leave out the Joliet tree (only 8.3/30-character ISO 9660 names remain)")
+    .option("--fs <list>", "file systems to write, comma-separated: iso9660,rockridge,joliet (default: all three)")
+    .option("--no-rock", "leave out Rock Ridge (POSIX names, modes, owners, symlinks, devices)")
+    .option(
+      "-r, --normalize-attributes",
+      "Rock Ridge attributes as mkisofs -r: owner root, all readable, no write bits",
+    )
+    .addOption(
+      new Option("--rock-ridge-version <v>", "Rock Ridge version to announce")
+        .choices(["1.12", "1.09"])
+        .default("1.12"),
+    )
+    .option("--relocation-dir <name>", "where Rock Ridge moves directories deeper than 8 levels (default rr_moved)")
+    .option("--no-relocation", "write directories deeper than 8 levels in place instead of relocating them")
+    .option("--no-joliet", "leave out the Joliet tree")
     .option("--joliet-long", "allow Joliet names up to 103 characters instead of 64")
     .option("--strict", "refuse directories deeper than 8 levels and over-long paths instead of writing them")
     .option("--date <when>", "volume date (ISO 8601 or seconds since 1970); SOURCE_DATE_EPOCH is used when set")
@@ -164,7 +202,8 @@ Examples:
   discburn create ./site -o site.iso -V "My Site" --joliet-long
   discburn create --graft-points docs=./manual README.txt=./notes.txt -o docs.iso
   SOURCE_DATE_EPOCH=1700000000 discburn create ./dist -o dist.iso     # byte-identical rebuilds
-  discburn create ./tree -o tree.iso --iso-level 1 --no-joliet --strict --json`,
+  discburn create ./tree -o tree.iso --iso-level 1 --no-joliet --no-rock --strict --json
+  discburn create -r ./rootfs -o rootfs.iso          # Rock Ridge with mkisofs -r style attributes`,
     )
     .action((paths: string[], opts: CreateOptions) => runCreate(paths, opts, signal));
 }

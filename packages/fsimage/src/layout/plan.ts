@@ -5,6 +5,7 @@ import { Ecma119Hierarchy } from "../writers/ecma119Hierarchy.js";
 import { FileDataLayout } from "../writers/fileData.js";
 import { iso9660Naming } from "../writers/iso9660.js";
 import { jolietNaming } from "../writers/joliet.js";
+import { RockRidgeWriter } from "../writers/rockRidge.js";
 import { encodeVolumeDescriptorSet, volumeDescriptorCount } from "../writers/volumeDescriptorSet.js";
 import { SectorAllocator, type SectorClaim } from "./allocator.js";
 
@@ -63,8 +64,9 @@ const PLAN_STEPS: readonly PlanStep[] = [
     },
   },
   {
-    name: "ISO 9660 hierarchy",
-    reason: "path tables and directories first after the head, so a reader finds all metadata near the session start",
+    name: "ISO 9660 hierarchy (with Rock Ridge)",
+    reason:
+      "path tables and directories (each followed by its Rock Ridge continuation area) first after the head, so readers find all metadata near the session start",
     run: ({ alloc, plan }) => plan.iso9660.plan(alloc),
   },
   {
@@ -82,12 +84,24 @@ const PLAN_STEPS: readonly PlanStep[] = [
 export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeName: string): ImagePlan {
   const alloc = new SectorAllocator(options.sessionStart, SESSION_HEAD_BLOCKS);
   const data = new FileDataLayout();
-  const hierarchyOptions = { strict: options.strict, multiExtent: options.isoLevel === 3 };
+  const common = {
+    strict: options.strict,
+    multiExtent: options.isoLevel === 3,
+    defaultTimeMs: options.creationTimeMs,
+  };
   const plan: PlanContext["plan"] = {
     sessionStart: options.sessionStart,
-    iso9660: new Ecma119Hierarchy(root, iso9660Naming(options.isoLevel), data, hierarchyOptions),
+    iso9660: new Ecma119Hierarchy(root, iso9660Naming(options.isoLevel), data, {
+      ...common,
+      rockRidge: options.rockRidge ? new RockRidgeWriter(options.rockRidge) : null,
+      relocationDirectory: options.relocationDirectory,
+    }),
     joliet: options.joliet
-      ? new Ecma119Hierarchy(root, jolietNaming(options.jolietMaxName), data, hierarchyOptions)
+      ? new Ecma119Hierarchy(root, jolietNaming(options.jolietMaxName), data, {
+          ...common,
+          rockRidge: null,
+          relocationDirectory: null,
+        })
       : null,
     data,
     warnings: [],

@@ -1,20 +1,24 @@
 // Reading a host directory tree into image items (IMAPI2's IFsiDirectoryItem::AddTree).
-import { lstatSync, readdirSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { SourceError } from "../errors.js";
-import { DirectoryItem, FileItem, type ItemAttributes } from "./items.js";
+import { DirectoryItem, FileItem, type ItemAttributes, SpecialItem, type SpecialKind, SymlinkItem } from "./items.js";
 import { type FileSource, HostFileSource } from "./sources.js";
 
-/** What addTree found on the host and could not put in the image (ISO 9660 and Joliet store only files and directories). */
+/** What addTree found on the host and could not put in the tree at all. */
 export interface SkippedHostEntry {
   hostPath: string;
-  kind: "symlink" | "fifo" | "socket" | "block-device" | "character-device" | "unknown";
+  kind: "unknown";
 }
 
 export interface AddTreeReport {
   files: number;
   directories: number;
+  /** Symbolic links added (recorded by Rock Ridge; left out, with a warning, where no file system can store them). */
+  symlinks: number;
+  /** FIFOs, sockets and device nodes added (likewise). */
+  specialFiles: number;
   bytes: number;
   /** Files that are hard links of a file already added: they share its data. */
   hardLinks: number;
@@ -32,13 +36,20 @@ export function attributesOf(st: Stats): ItemAttributes {
   };
 }
 
-function skippedKind(st: Stats): SkippedHostEntry["kind"] {
-  if (st.isSymbolicLink()) return "symlink";
+function specialKind(st: Stats): SpecialKind | null {
   if (st.isFIFO()) return "fifo";
   if (st.isSocket()) return "socket";
   if (st.isBlockDevice()) return "block-device";
   if (st.isCharacterDevice()) return "character-device";
-  return "unknown";
+  return null;
+}
+
+/** Linux dev_t encoding (glibc gnu_dev_major/minor) of st_rdev. */
+export function splitDeviceNumber(rdev: number): { major: number; minor: number } {
+  const big = BigInt(rdev);
+  const major = Number(((big >> 8n) & 0xfffn) | ((big >> 32n) & ~0xfffn));
+  const minor = Number((big & 0xffn) | ((big >> 12n) & ~0xffn));
+  return { major, minor };
 }
 
 /** Synchronous metadata calls are several times cheaper than promise-based ones; yield to the event loop between batches. */
@@ -53,7 +64,15 @@ export async function addHostTree(
   into: DirectoryItem,
   options: { replace: boolean; defaultTimeMs: number; linkTable: Map<string, FileSource> },
 ): Promise<AddTreeReport> {
-  const report: AddTreeReport = { files: 0, directories: 0, bytes: 0, hardLinks: 0, skipped: [] };
+  const report: AddTreeReport = {
+    files: 0,
+    directories: 0,
+    symlinks: 0,
+    specialFiles: 0,
+    bytes: 0,
+    hardLinks: 0,
+    skipped: [],
+  };
   const queue: Array<[string, DirectoryItem]> = [[hostDir, into]];
   let sinceYield = 0;
   while (queue.length > 0) {
@@ -96,8 +115,26 @@ export async function addHostTree(
         }
         dirItem.add(new FileItem(name, source, attributesOf(st), options.defaultTimeMs), options.replace);
         report.files++;
+      } else if (st.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = readlinkSync(hostPath);
+        } catch (e) {
+          throw new SourceError(`cannot read symbolic link ${hostPath}: ${(e as Error).message}`, hostPath, {
+            cause: e,
+          });
+        }
+        dirItem.add(new SymlinkItem(name, target, attributesOf(st), options.defaultTimeMs), options.replace);
+        report.symlinks++;
       } else {
-        report.skipped.push({ hostPath, kind: skippedKind(st) });
+        const kind = specialKind(st);
+        if (!kind) {
+          report.skipped.push({ hostPath, kind: "unknown" });
+          continue;
+        }
+        const device = kind.endsWith("device") ? splitDeviceNumber(st.rdev) : null;
+        dirItem.add(new SpecialItem(name, kind, device, attributesOf(st), options.defaultTimeMs), options.replace);
+        report.specialFiles++;
       }
     }
     sinceYield += names.length;

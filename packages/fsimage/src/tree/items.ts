@@ -110,7 +110,59 @@ export class DirectoryItem extends BaseItem {
   }
 }
 
-export type ImageItem = FileItem | DirectoryItem;
+/** A symbolic link; only Rock Ridge (and later UDF) can record it. */
+export class SymlinkItem extends BaseItem {
+  readonly kind = "symlink" as const;
+  constructor(
+    name: string,
+    /** The link's target, as given (relative or absolute, may dangle). */
+    public target: string,
+    attrs: ItemAttributes,
+    defaultTimeMs: number,
+  ) {
+    super(name, attrs, defaultTimeMs, 0o777);
+  }
+}
+
+export type SpecialKind = "fifo" | "socket" | "character-device" | "block-device";
+
+/** A FIFO, socket or device node; only Rock Ridge (and later UDF) can record it. */
+export class SpecialItem extends BaseItem {
+  readonly kind: SpecialKind;
+  constructor(
+    name: string,
+    kind: SpecialKind,
+    /** Device numbers, for character and block devices. */
+    public device: { major: number; minor: number } | null,
+    attrs: ItemAttributes,
+    defaultTimeMs: number,
+  ) {
+    super(name, attrs, defaultTimeMs, 0o644);
+    this.kind = kind;
+  }
+}
+
+export type ImageItem = FileItem | DirectoryItem | SymlinkItem | SpecialItem;
+
+/** POSIX file type bits (S_IFMT) of an item, for Rock Ridge PX and UDF. */
+export function fileTypeBits(item: ImageItem): number {
+  switch (item.kind) {
+    case "directory":
+      return 0o040000;
+    case "file":
+      return 0o100000;
+    case "symlink":
+      return 0o120000;
+    case "fifo":
+      return 0o010000;
+    case "socket":
+      return 0o140000;
+    case "character-device":
+      return 0o020000;
+    case "block-device":
+      return 0o060000;
+  }
+}
 
 export function joinPath(dir: string, name: string): string {
   return dir === "/" ? `/${name}` : `${dir}/${name}`;

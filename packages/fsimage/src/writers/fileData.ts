@@ -15,7 +15,7 @@ export class FileDataLayout {
       const subdirs: DirectoryItem[] = [];
       for (const child of dir.children()) {
         if (child.kind === "directory") subdirs.push(child);
-        else this.claimFor(child, alloc);
+        else if (child.kind === "file") this.claimFor(child, alloc);
       }
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
     }
