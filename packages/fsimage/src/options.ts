@@ -3,6 +3,7 @@ import os from "node:os";
 import type { InterchangeLevel } from "./ecma119/names.js";
 import { isSurrogate } from "./encoding/ucs2.js";
 import { InvalidArgumentError } from "./errors.js";
+import type { BootOptions } from "./writers/elTorito.js";
 
 /** The file systems an image can carry (IMAPI2's FileSystemsToCreate); Rock Ridge extends the ISO 9660 tree. */
 export type FileSystemKind = "iso9660" | "rockridge" | "joliet";
@@ -54,6 +55,8 @@ export interface ImageOptions {
    * SOURCE_DATE_EPOCH. Default: true when SOURCE_DATE_EPOCH is set or creationTime is given.
    */
   reproducible?: boolean;
+  /** El Torito boot images (BIOS and UEFI side by side) and an optional isohybrid MBR/GPT (IMAPI2's BootImageOptions, as a list). */
+  boot?: BootOptions;
 }
 
 export interface ResolvedOptions {
@@ -77,6 +80,7 @@ export interface ResolvedOptions {
   creationTimeMs: number;
   sessionStart: number;
   reproducible: boolean;
+  boot: BootOptions | null;
 }
 
 export const DEFAULT_APPLICATION_ID = "DISCBURN - DISC MASTERING AND BURNING ENGINE";
@@ -170,6 +174,7 @@ export function resolveOptions(o: ImageOptions): ResolvedOptions {
     creationTimeMs: Math.floor(time),
     sessionStart: start,
     reproducible: o.reproducible ?? (o.creationTime !== undefined || epoch !== undefined),
+    boot: o.boot ?? null,
   };
 }
 

@@ -1,7 +1,8 @@
 // Phase 2: project the tree through every format writer and fix every sector of the session.
 import type { ResolvedOptions } from "../options.js";
-import type { DirectoryItem } from "../tree/items.js";
+import type { DirectoryItem, ImageItem } from "../tree/items.js";
 import { Ecma119Hierarchy } from "../writers/ecma119Hierarchy.js";
+import { ElToritoWriter } from "../writers/elTorito.js";
 import { FileDataLayout } from "../writers/fileData.js";
 import { iso9660Naming } from "../writers/iso9660.js";
 import { jolietNaming } from "../writers/joliet.js";
@@ -24,6 +25,7 @@ export interface ImagePlan {
   claims: SectorClaim[];
   iso9660: Ecma119Hierarchy;
   joliet: Ecma119Hierarchy | null;
+  elTorito: ElToritoWriter | null;
   data: FileDataLayout;
   warnings: string[];
 }
@@ -49,7 +51,7 @@ const PLAN_STEPS: readonly PlanStep[] = [
     name: "volume descriptor set",
     reason: "fixed at session start + 16 (ECMA-119 6.7.1); encoded last, when every LBA and the volume size are known",
     run: ({ alloc, plan, options, volumeName }) => {
-      const count = volumeDescriptorCount(plan.joliet !== null);
+      const count = volumeDescriptorCount(plan.joliet !== null, plan.elTorito !== null);
       alloc.claimAt(SYSTEM_AREA_BLOCKS, count, "volume descriptor set", {
         kind: "metadata",
         encode: () =>
@@ -59,9 +61,15 @@ const PLAN_STEPS: readonly PlanStep[] = [
             iso9660: plan.iso9660,
             joliet: plan.joliet,
             volumeSpaceSize: () => alloc.end,
+            bootCatalogLba: plan.elTorito ? () => plan.elTorito!.catalogLba : null,
           }),
       });
     },
+  },
+  {
+    name: "El Torito boot catalog",
+    reason: "right after the head, where other mastering tools put it; the Boot Record (LBA 17) points at it",
+    run: ({ alloc, plan }) => plan.elTorito?.planCatalog(alloc),
   },
   {
     name: "ISO 9660 hierarchy (with Rock Ridge)",
@@ -79,15 +87,34 @@ const PLAN_STEPS: readonly PlanStep[] = [
     reason: "last: every hierarchy points into it, and one extent per source serves all of them",
     run: ({ alloc, plan, root }) => plan.data.plan(root, alloc),
   },
+  {
+    name: "isohybrid system area and GPT backup",
+    reason: "after everything: the MBR and GPT describe the whole image, and the GPT backup ends it",
+    run: ({ alloc, plan }) => plan.elTorito?.planHybrid(alloc),
+  },
 ];
 
 export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeName: string): ImagePlan {
   const alloc = new SectorAllocator(options.sessionStart, SESSION_HEAD_BLOCKS);
   const data = new FileDataLayout();
+  // El Torito first: it adds the visible boot catalog to the trees and the boot info table to the data.
+  const elTorito = options.boot
+    ? new ElToritoWriter(root, options.boot, data, {
+        start: options.sessionStart,
+        pvdLba: options.sessionStart + SYSTEM_AREA_BLOCKS,
+        seed: `${volumeName}\0${options.creationTimeMs}`,
+        creationTimeMs: options.creationTimeMs,
+      })
+    : null;
+  const extraChildren = new Map<DirectoryItem, ImageItem[]>();
+  if (elTorito?.catalogItem && elTorito.catalogDirectory) {
+    extraChildren.set(elTorito.catalogDirectory, [elTorito.catalogItem]);
+  }
   const common = {
     strict: options.strict,
     multiExtent: options.isoLevel === 3,
     defaultTimeMs: options.creationTimeMs,
+    extraChildren,
   };
   const plan: PlanContext["plan"] = {
     sessionStart: options.sessionStart,
@@ -103,6 +130,7 @@ export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeN
           relocationDirectory: null,
         })
       : null,
+    elTorito,
     data,
     warnings: [],
   };

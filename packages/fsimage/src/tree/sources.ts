@@ -164,3 +164,22 @@ export class StreamSource implements FileSource {
     }
   }
 }
+
+/**
+ * Data that a format writer places itself (the El Torito boot catalog): the file's records point at the
+ * writer's claim instead of a data extent of their own.
+ */
+export class PlacedSource implements FileSource {
+  constructor(
+    readonly size: number,
+    readonly location: () => number,
+    private readonly label: string,
+  ) {}
+  describe(): string {
+    return this.label;
+  }
+  // biome-ignore lint/correctness/useYield: a placed source is written by its writer, never streamed
+  async *chunks(): AsyncIterable<Uint8Array> {
+    throw new Error(`${this.label} is written by its format writer, not read as a file`);
+  }
+}

@@ -56,6 +56,8 @@ export interface HierarchyOptions {
   relocationDirectory: string | null;
   /** The time given to a relocation directory (the volume creation time). */
   defaultTimeMs: number;
+  /** Items shown in a directory without being part of the caller's tree (the El Torito boot catalog). */
+  extraChildren: ReadonlyMap<DirectoryItem, readonly ImageItem[]>;
 }
 
 interface HierDirectory {
@@ -185,6 +187,8 @@ export class Ecma119Hierarchy {
       if (dir.item === relocation) children = relocated;
       else {
         children = dir.item.children();
+        const extra = this.options.extraChildren.get(dir.item);
+        if (extra) children.push(...extra);
         if (dir === rootDir && relocation) children.push(relocation);
       }
       const kept = children.filter(records);

@@ -2,7 +2,7 @@
 // points at it.
 import { blocksFor, type SectorAllocator, type SectorClaim } from "../layout/allocator.js";
 import type { DirectoryItem, FileItem } from "../tree/items.js";
-import type { FileSource } from "../tree/sources.js";
+import { type FileSource, PlacedSource } from "../tree/sources.js";
 
 export class FileDataLayout {
   private readonly extents = new Map<FileSource, SectorClaim>();
@@ -21,15 +21,20 @@ export class FileDataLayout {
     }
   }
 
+  /** Sources whose bytes differ on disc from the source's own (a boot image with its boot info table). */
+  readonly substitutes = new Map<FileSource, FileSource>();
+
   private claimFor(file: FileItem, alloc: SectorAllocator): void {
     const src = file.source;
-    if (src.size === 0 || this.extents.has(src)) return;
+    if (src.size === 0 || this.extents.has(src) || src instanceof PlacedSource) return;
     // The label is generic: a per-file path string here would cost memory per file; errors name the source.
-    this.extents.set(src, alloc.claim(blocksFor(src.size), "file data", { kind: "file", source: src }));
+    const content = this.substitutes.get(src) ?? src;
+    this.extents.set(src, alloc.claim(blocksFor(src.size), "file data", { kind: "file", source: content }));
   }
 
   /** LBA of a source's data; empty files point at LBA 0 with length 0. */
   locationOf(source: FileSource): number {
+    if (source instanceof PlacedSource) return source.location();
     return this.extents.get(source)?.start ?? 0;
   }
 

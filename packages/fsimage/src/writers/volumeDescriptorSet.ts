@@ -6,6 +6,7 @@ import {
   SECTOR_SIZE,
   type VolumeDescriptor,
 } from "../ecma119/volumeDescriptor.js";
+import { encodeBootRecord } from "../eltorito/bootCatalog.js";
 import { asciiForm, type ResolvedOptions, ucs2Form } from "../options.js";
 import type { Ecma119Hierarchy } from "./ecma119Hierarchy.js";
 
@@ -17,10 +18,12 @@ export interface VolumeDescriptorInputs {
   joliet: Ecma119Hierarchy | null;
   /** Volume Space Size (8.4.8): blocks from LBA 0 to the end of this session. */
   volumeSpaceSize: () => number;
+  /** El Torito: the boot catalog's LBA for the Boot Record, or null without boot images. */
+  bootCatalogLba: (() => number) | null;
 }
 
-export function volumeDescriptorCount(joliet: boolean): number {
-  return joliet ? 3 : 2;
+export function volumeDescriptorCount(joliet: boolean, boot: boolean): number {
+  return 2 + (joliet ? 1 : 0) + (boot ? 1 : 0);
 }
 
 function descriptor(
@@ -68,6 +71,8 @@ function descriptor(
 /** Encodes the whole set: PVD, then the Joliet SVD if any, then the terminator (6.7.1.1). */
 export function encodeVolumeDescriptorSet(inputs: VolumeDescriptorInputs): Uint8Array {
   const sectors = [encodeVolumeDescriptor(descriptor(inputs, inputs.iso9660, "primary"))];
+  // El Torito 2.0: the Boot Record follows the PVD.
+  if (inputs.bootCatalogLba) sectors.push(encodeBootRecord(inputs.bootCatalogLba()));
   if (inputs.joliet) sectors.push(encodeVolumeDescriptor(descriptor(inputs, inputs.joliet, "joliet")));
   sectors.push(encodeVolumeDescriptorSetTerminator());
   const out = new Uint8Array(sectors.length * SECTOR_SIZE);
