@@ -1,8 +1,11 @@
 // `discburn create`: build an ISO 9660 + Rock Ridge + Joliet image from host files and directories.
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import {
   type AddTreeReport,
+  type BootEmulation,
+  type BootImageOptions,
+  type BootOptions,
   FileSystemImage,
   type FileSystemKind,
   type ImageOptions,
@@ -24,6 +27,16 @@ export interface CreateOptions {
   rockRidgeVersion: string;
   relocationDir?: string;
   relocation: boolean;
+  boot?: string;
+  bootLoadSize?: string;
+  bootLoadSegment?: string;
+  bootInfoTable?: boolean;
+  bootEmulation: string;
+  efiBoot?: string;
+  bootCatalog?: string;
+  hideBootCatalog?: boolean;
+  isohybridMbr?: string;
+  gpt?: boolean;
   jolietLong?: boolean;
   strict?: boolean;
   date?: string;
@@ -48,6 +61,52 @@ export function parseDate(text: string): Date {
     );
   }
   return d;
+}
+
+function parseNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} ${text}: expected a whole number`);
+  return n;
+}
+
+/** El Torito and isohybrid options from --boot, --efi-boot and friends. */
+async function bootOptions(o: CreateOptions): Promise<BootOptions | undefined> {
+  if (!o.boot && !o.efiBoot) {
+    if (o.isohybridMbr || o.gpt) throw new InvalidArgumentError("--isohybrid-mbr and --gpt need --boot or --efi-boot");
+    return undefined;
+  }
+  const images: BootImageOptions[] = [];
+  if (o.boot) {
+    images.push({
+      path: o.boot,
+      platform: "x86",
+      emulation: o.bootEmulation as BootEmulation,
+      loadSize: parseNumber("--boot-load-size", o.bootLoadSize),
+      loadSegment: parseNumber("--boot-load-segment", o.bootLoadSegment),
+      bootInfoTable: o.bootInfoTable ?? false,
+    });
+  }
+  if (o.efiBoot) images.push({ path: o.efiBoot, platform: "efi" });
+  let mbrBootCode: Uint8Array | undefined;
+  if (o.isohybridMbr) {
+    mbrBootCode = await readFile(o.isohybridMbr).catch((e: Error) => {
+      throw new SourceError(`cannot read --isohybrid-mbr ${o.isohybridMbr}: ${e.message}`, o.isohybridMbr!, {
+        cause: e,
+      });
+    });
+    if (mbrBootCode.length < 432) {
+      throw new InvalidArgumentError(
+        `--isohybrid-mbr ${o.isohybridMbr} is ${mbrBootCode.length} bytes; an MBR template has 432 or more`,
+      );
+    }
+  }
+  return {
+    images,
+    catalogPath: o.bootCatalog,
+    hideCatalog: o.hideBootCatalog ?? false,
+    hybrid: mbrBootCode || o.gpt ? { mbrBootCode, gpt: o.gpt ?? false } : undefined,
+  };
 }
 
 /** Parses --fs: a comma-separated list of file systems; ISO 9660 is always written. */
@@ -96,6 +155,7 @@ export async function runCreate(paths: string[], o: CreateOptions, signal: Abort
     systemIdentifier: o.systemId,
     volumeSetIdentifier: o.volumeSet,
     creationTime: o.date === undefined ? undefined : parseDate(o.date),
+    boot: await bootOptions(o),
   };
   const image = new FileSystemImage(options);
   const reports: AddTreeReport[] = [];
@@ -180,6 +240,26 @@ export function createCommand(signal: AbortSignal): Command {
     )
     .option("--relocation-dir <name>", "where Rock Ridge moves directories deeper than 8 levels (default rr_moved)")
     .option("--no-relocation", "write directories deeper than 8 levels in place instead of relocating them")
+    .option("--boot <path>", "El Torito BIOS boot image: its path in the image (e.g. isolinux/isolinux.bin)")
+    .option("--boot-load-size <sectors>", "512-byte sectors the BIOS loads from --boot (isolinux: 4)")
+    .option("--boot-load-segment <segment>", "real-mode load segment of --boot (default 0x7C0)")
+    .option("--boot-info-table", "patch a boot information table into --boot (isolinux needs it)")
+    .addOption(
+      new Option("--boot-emulation <mode>", "emulation of --boot")
+        .choices(["none", "floppy", "hard-disk"])
+        .default("none"),
+    )
+    .option(
+      "--efi-boot <path>",
+      "El Torito UEFI boot image: path in the image of a FAT image with EFI/BOOT/BOOTX64.EFI",
+    )
+    .option("--boot-catalog <path>", "where the boot catalog appears in the image (default /boot.catalog)")
+    .option("--hide-boot-catalog", "keep the boot catalog out of the directory trees")
+    .option(
+      "--isohybrid-mbr <file>",
+      "host file with MBR boot code (syslinux isohdpfx.bin): the image also boots as a disk",
+    )
+    .option("--gpt", "add a GPT whose EFI System Partition is the --efi-boot image (UEFI disk boot)")
     .option("--no-joliet", "leave out the Joliet tree")
     .option("--joliet-long", "allow Joliet names up to 103 characters instead of 64")
     .option("--strict", "refuse directories deeper than 8 levels and over-long paths instead of writing them")
@@ -203,7 +283,10 @@ Examples:
   discburn create --graft-points docs=./manual README.txt=./notes.txt -o docs.iso
   SOURCE_DATE_EPOCH=1700000000 discburn create ./dist -o dist.iso     # byte-identical rebuilds
   discburn create ./tree -o tree.iso --iso-level 1 --no-joliet --no-rock --strict --json
-  discburn create -r ./rootfs -o rootfs.iso          # Rock Ridge with mkisofs -r style attributes`,
+  discburn create -r ./rootfs -o rootfs.iso          # Rock Ridge with mkisofs -r style attributes
+  discburn create ./cd -o boot.iso --boot isolinux/isolinux.bin --boot-load-size 4 --boot-info-table \
+      --boot-catalog isolinux/boot.cat --efi-boot boot/efi.img \
+      --isohybrid-mbr /usr/lib/ISOLINUX/isohdpfx.bin --gpt      # BIOS + UEFI, disc and USB stick`,
     )
     .action((paths: string[], opts: CreateOptions) => runCreate(paths, opts, signal));
 }
