@@ -377,7 +377,7 @@ export class Ecma119Hierarchy {
     const record = this.rrRecord(dir, index, false);
     const total = rr.length(record);
     if (total <= budget) return total;
-    const split = splitSystemUse(rr.entries(record), budget);
+    const split = splitSystemUse(rr.entries(record, budget), budget);
     const offsets: number[] = [];
     for (let k = 0; k < split.pieces.length; k++) {
       const len = pieceLength(split, k);
@@ -422,7 +422,7 @@ export class Ecma119Hierarchy {
       kind: "metadata",
       encode: () => this.encodePathTable("M"),
     });
-    for (const dir of this.directories) {
+    for (const dir of this.extentOrder()) {
       dir.claim = alloc.claim(dir.size / SECTOR_SIZE, `${label} directory ${dir.item.path}`, {
         kind: "metadata",
         encode: () => this.encodeDirectory(dir),
@@ -438,6 +438,39 @@ export class Ecma119Hierarchy {
         );
       }
     }
+  }
+
+  /**
+   * Directory extents in depth-first order of the true tree, each relocated directory where its CL record
+   * is: readers that stream the image forward (libarchive) need a CL target after the record pointing at it
+   * and a directory after its parent.
+   * The path table keeps its own (breadth-first) order; extent positions are free.
+   */
+  private extentOrder(): HierDirectory[] {
+    // The relocation directory comes first after the root: it is the ISO parent of every relocated
+    // directory, and libarchive also wants a parent's extent before its children's.
+    const order: HierDirectory[] = this.relocationDir ? [this.directories[0], this.relocationDir] : [];
+    const stack: HierDirectory[] = this.relocationDir ? [] : [this.directories[0]];
+    if (this.relocationDir) {
+      const top = this.directories[0].entries.filter((e) => e.directory && e.directory !== this.relocationDir);
+      for (let i = top.length - 1; i >= 0; i--) stack.push(top[i].directory!);
+    }
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      order.push(dir);
+      const next: HierDirectory[] = [];
+      for (const e of dir.entries) {
+        if (e.relocatedTo) next.push(e.relocatedTo);
+        else if (e.directory && dir !== this.relocationDir) next.push(e.directory);
+      }
+      for (let i = next.length - 1; i >= 0; i--) stack.push(next[i]);
+    }
+    if (order.length !== this.directories.length) {
+      throw new LayoutError(
+        `${this.naming.label}: ${this.directories.length - order.length} directories are unreachable`,
+      );
+    }
+    return order;
   }
 
   get typeLPathTableLocation(): number {
@@ -473,10 +506,11 @@ export class Ecma119Hierarchy {
   private systemUse(dir: HierDirectory, index: number, idLength: number, area: Uint8Array | null): Uint8Array {
     const rr = this.rr;
     if (!rr) return EMPTY;
-    const entries = rr.entries(this.rrRecord(dir, index, true));
+    const record = this.rrRecord(dir, index, true);
     const offsets = dir.continuationOffsets?.get(index);
-    if (!offsets) return Buffer.concat(entries);
-    const split: SystemUseSplit = splitSystemUse(entries, Ecma119Hierarchy.budget(idLength));
+    if (!offsets) return Buffer.concat(rr.entries(record));
+    const budget = Ecma119Hierarchy.budget(idLength);
+    const split: SystemUseSplit = splitSystemUse(rr.entries(record, budget), budget);
     const start = dir.continuationClaim!.start;
     const ce = (k: number) =>
       encodeCE({

@@ -112,15 +112,23 @@ function slEntries(target: string): Uint8Array[] {
   return groups.map((g, i) => encodeSL(i < groups.length - 1 ? SlFlags.continue : 0, g));
 }
 
-/** NM entries for a name (UTF-8), split at 250 bytes with the CONTINUE flag. */
-function nmEntries(name: string): Uint8Array[] {
+/**
+ * NM entries for a name (UTF-8), split with the CONTINUE flag at 250 bytes, or first at `firstMax` bytes so
+ * that the record itself holds the start of the name (readers that ignore continuation areas still see a
+ * prefix of it). Splits fall on UTF-8 character boundaries.
+ */
+function nmEntries(name: string, firstMax = MAX_ENTRY_LENGTH - 5): Uint8Array[] {
   const bytes = Buffer.from(name, "utf8");
-  const max = MAX_ENTRY_LENGTH - 5;
   const out: Uint8Array[] = [];
-  for (let off = 0; off === 0 || off < bytes.length; off += max) {
-    const last = off + max >= bytes.length;
-    out.push(encodeNM(last ? 0 : NmFlags.continue, bytes.subarray(off, off + max)));
-  }
+  let off = 0;
+  let max = Math.max(1, Math.min(firstMax, MAX_ENTRY_LENGTH - 5));
+  do {
+    let end = Math.min(bytes.length, off + max);
+    while (end < bytes.length && end > off + 1 && (bytes[end] & 0xc0) === 0x80) end--;
+    out.push(encodeNM(end < bytes.length ? NmFlags.continue : 0, bytes.subarray(off, end)));
+    off = end;
+    max = MAX_ENTRY_LENGTH - 5;
+  } while (off < bytes.length);
   return out;
 }
 
@@ -143,8 +151,12 @@ export class RockRidgeWriter {
     return fileTypeBits(item) | perms;
   }
 
-  /** Every SUSP entry of a record, in order; LBAs of CL/PL as given (0 while sizing). */
-  entries(r: RockRidgeRecord): Uint8Array[] {
+  /**
+   * Every SUSP entry of a record, in order; LBAs of CL/PL as given (0 while sizing). PX and TF come first and
+   * stay in the record (pycdlib infers the RRIP version from the record's PX); `recordBudget` (the record's
+   * room for System Use) lets a long name start in the record and continue in the continuation area.
+   */
+  entries(r: RockRidgeRecord, recordBudget?: number): Uint8Array[] {
     const out: Uint8Array[] = [];
     const v109 = this.options.version === "1.09";
     const item = r.item;
@@ -177,7 +189,13 @@ export class RockRidgeWriter {
       ),
     );
     if (r.name !== null) {
-      out.push(...nmEntries(r.name));
+      // The name starts in the record even when it continues elsewhere: readers that ignore continuation
+      // areas then show a prefix of it rather than the ISO 9660 name.
+      const before = out.reduce((n, e) => n + e.length, 0);
+      const firstMax = recordBudget === undefined ? undefined : recordBudget - before - CE_LENGTH - 5;
+      out.push(...nmEntries(r.name, firstMax !== undefined && firstMax > 0 ? firstMax : undefined));
+    }
+    if (r.name !== null) {
       if (item.kind === "symlink") out.push(...slEntries(item.target));
       if ((item.kind === "character-device" || item.kind === "block-device") && item.device) {
         out.push(encodePN(deviceNumberHalves(item.device)));

@@ -18,6 +18,8 @@ const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
   bsdtar: "libarchive-tools",
   "/usr/bin/python3": "python3",
   head: "coreutils",
+  mkfifo: "coreutils",
+  mknod: "coreutils",
   sh: "dash",
   "/bin/sh": "dash",
 };
