@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { createCommand } from "./commands/create.js";
+import { mkisofsCommand } from "./commands/mkisofs.js";
 import { EXIT_CODES_HELP } from "./exitCodes.js";
 
 const version = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
@@ -23,7 +24,7 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
     );
-  for (const sub of [createCommand(signal)]) {
+  for (const sub of [createCommand(signal), mkisofsCommand(signal)]) {
     // Settings are not inherited by commands built separately: give each the same error handling.
     program.addCommand(
       sub

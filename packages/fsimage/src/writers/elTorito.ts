@@ -57,8 +57,13 @@ export interface BootOptions {
   hybrid?: {
     /** MBR boot code for BIOS disk boot (syslinux's isohdpfx.bin, 432 bytes used); omit for UEFI-only. */
     mbrBootCode?: Uint8Array;
-    /** Add a GPT whose EFI System Partition points at the EFI boot image (xorriso -isohybrid-gpt-basdat). */
+    /** Add a GPT with a partition over the EFI boot image (as xorriso -isohybrid-gpt-basdat does). */
     gpt?: boolean;
+    /**
+     * Type of that GPT partition: "efi-system" (default; the EFI System Partition GUID) or "basic-data" (what
+     * xorriso's -isohybrid-gpt-basdat writes, named "ISOHybrid1").
+     */
+    gptEfiPartition?: "efi-system" | "basic-data";
   };
 }
 
@@ -327,13 +332,14 @@ export class ElToritoWriter {
     const efi = this.efiImage();
     if (efi) {
       const start = this.data.locationOf(efi.item.source) * 4;
+      const basic = this.options.hybrid?.gptEfiPartition === "basic-data";
       parts.push({
-        type: GptType.efiSystem,
+        type: basic ? GptType.basicData : GptType.efiSystem,
         guid: ids.efiGuid,
         firstLba: start,
         lastLba: start + Math.ceil(efi.item.size / 512) - 1,
-        attributes: 0n,
-        name: "EFI System Partition",
+        attributes: basic ? 1n | (1n << 60n) : 0n,
+        name: basic ? "ISOHybrid1" : "EFI System Partition",
       });
     }
     return parts;
