@@ -203,8 +203,15 @@ describe("random trees, discburn vs xorriso -R -J -joliet-long", () => {
             ...["-rr_reloc_dir", "rr_moved", "-quiet", "-o", theirs, tree],
           ]);
           for (const spec of COMPARED.map(reader)) {
-            const x = await spec.read(theirs, "rockridge");
-            const d = await spec.read(ours, "rockridge");
+            const d = await spec.read(ours, "rockridge").catch((e: Error) => e);
+            const x = await spec.read(theirs, "rockridge").catch((e: Error) => e);
+            if (x instanceof Error || d instanceof Error) {
+              // libarchive cannot follow a relocated directory inside another one ("Failed to connect 'CL'
+              // pointer"), in xorriso's images as in discburn's; every other reader must read both.
+              const cl = (r: Tree | Error) => r instanceof Error && /Failed to connect 'CL'/.test(r.message);
+              expect(spec.name === "bsdtar" && cl(x) && cl(d), `${spec.name}: ${String(x)} / ${String(d)}`).toBe(true);
+              continue;
+            }
             expect(
               compareTrees(x, d, {
                 labelA: `${spec.name}(xorriso)`,
