@@ -4,17 +4,25 @@ import type { InterchangeLevel } from "./ecma119/names.js";
 import { isSurrogate } from "./encoding/ucs2.js";
 import { InvalidArgumentError } from "./errors.js";
 import type { BootOptions } from "./writers/elTorito.js";
+import { UDF_REVISIONS, type UdfRevision } from "./writers/udf.js";
 
 /** The file systems an image can carry (IMAPI2's FileSystemsToCreate); Rock Ridge extends the ISO 9660 tree. */
-export type FileSystemKind = "iso9660" | "rockridge" | "joliet";
+export type FileSystemKind = "iso9660" | "rockridge" | "joliet" | "udf";
 
-export const FILE_SYSTEMS: readonly FileSystemKind[] = ["iso9660", "rockridge", "joliet"];
+export const FILE_SYSTEMS: readonly FileSystemKind[] = ["iso9660", "rockridge", "joliet", "udf"];
+/** What an image carries when the caller does not say: ISO 9660 with Rock Ridge and Joliet. */
+export const DEFAULT_FILE_SYSTEMS: readonly FileSystemKind[] = ["iso9660", "rockridge", "joliet"];
 
 export interface ImageOptions {
   /** Volume label. Up to 32 characters; the PVD keeps its ASCII form, Joliet its first 16 characters. */
   volumeName?: string;
-  /** Default: ISO 9660 + Rock Ridge + Joliet. ISO 9660 is always present. */
+  /**
+   * Default: ISO 9660 + Rock Ridge + Joliet. Add "udf" for a bridge image (all trees share the file data);
+   * ["udf"] alone makes a UDF-only image. Rock Ridge and Joliet need ISO 9660.
+   */
   fileSystems?: readonly FileSystemKind[];
+  /** UDF revision: "1.02" (default, widest compatibility), "1.50", "2.01", "2.50" or "2.60" (metadata partition). */
+  udfRevision?: UdfRevision;
   /** Rock Ridge version: "1.12" (default; IEEE P1282) or "1.09" (RRIP_1991A, for old readers). */
   rockRidgeVersion?: "1.12" | "1.09";
   /**
@@ -61,6 +69,8 @@ export interface ImageOptions {
 
 export interface ResolvedOptions {
   volumeName: string | undefined;
+  iso9660: boolean;
+  udf: UdfRevision | null;
   joliet: boolean;
   rockRidge: { version: "1.12" | "1.09"; normalizeAttributes: boolean; reproducible: boolean } | null;
   relocationDirectory: string | null;
@@ -122,11 +132,21 @@ export function checkVolumeName(name: string): string {
 }
 
 export function resolveOptions(o: ImageOptions): ResolvedOptions {
-  const fs = o.fileSystems ?? FILE_SYSTEMS;
+  const fs = o.fileSystems ?? DEFAULT_FILE_SYSTEMS;
   for (const f of fs) {
     if (!FILE_SYSTEMS.includes(f)) {
       throw new InvalidArgumentError(`unknown file system "${f}" (use ${FILE_SYSTEMS.join(", ")})`);
     }
+  }
+  if (!fs.includes("iso9660") && (fs.includes("joliet") || fs.includes("rockridge"))) {
+    throw new InvalidArgumentError("Joliet and Rock Ridge extend ISO 9660: add iso9660 to the file systems");
+  }
+  if (!fs.includes("iso9660") && !fs.includes("udf")) {
+    throw new InvalidArgumentError("an image needs ISO 9660 or UDF (or both)");
+  }
+  const udfRevision = o.udfRevision ?? "1.02";
+  if (!UDF_REVISIONS.includes(udfRevision)) {
+    throw new InvalidArgumentError(`UDF revision ${udfRevision} must be one of ${UDF_REVISIONS.join(", ")}`);
   }
   const version = o.rockRidgeVersion ?? "1.12";
   if (version !== "1.12" && version !== "1.09") {
@@ -149,6 +169,8 @@ export function resolveOptions(o: ImageOptions): ResolvedOptions {
   if (!Number.isFinite(time)) throw new InvalidArgumentError("creationTime is not a valid date");
   return {
     volumeName: o.volumeName === undefined ? undefined : checkVolumeName(o.volumeName),
+    iso9660: fs.includes("iso9660"),
+    udf: fs.includes("udf") ? udfRevision : null,
     joliet: fs.includes("joliet"),
     rockRidge: fs.includes("rockridge")
       ? {

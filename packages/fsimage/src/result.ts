@@ -14,8 +14,9 @@ import type { ImageItem } from "./tree/items.js";
 export interface NameMapping {
   path: string;
   kind: ImageItem["kind"];
-  iso9660: string;
+  iso9660: string | undefined;
   joliet: string | undefined;
+  udf: string | undefined;
 }
 
 export interface WriteOptions extends EmitOptions {
@@ -58,8 +59,18 @@ export class ResultImage {
   /** Every item's path in the tree and its identifier path in each file system. */
   *names(): Generator<NameMapping> {
     const joliet = this.plan.joliet ? new Map(this.plan.joliet.mappedPaths()) : undefined;
-    for (const [item, iso] of this.plan.iso9660.mappedPaths()) {
-      yield { path: item.path, kind: item.kind, iso9660: iso, joliet: joliet?.get(item) };
+    const udf = this.plan.udf ? new Map(this.plan.udf.mappedPaths()) : undefined;
+    const iso: Iterable<[ImageItem, string]> = this.plan.iso9660
+      ? this.plan.iso9660.mappedPaths()
+      : [...udf!.keys()].map((i): [ImageItem, string] => [i, ""]);
+    for (const [item, isoPath] of iso) {
+      yield {
+        path: item.path,
+        kind: item.kind,
+        iso9660: this.plan.iso9660 ? isoPath : undefined,
+        joliet: joliet?.get(item),
+        udf: udf?.get(item),
+      };
     }
   }
 

@@ -66,6 +66,11 @@ export class SectorAllocator {
     return claim;
   }
 
+  /** Moves the next sequential claim to at least session start + `offset` (the blocks skipped stay zero). */
+  advanceTo(offset: number): void {
+    this.cursor = Math.max(this.cursor, this.sessionStart + offset);
+  }
+
   /** First sector after everything claimed so far. */
   get end(): number {
     let end = this.cursor;

@@ -1,4 +1,5 @@
 // Phase 2: project the tree through every format writer and fix every sector of the session.
+import { InvalidArgumentError } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
 import type { DirectoryItem, ImageItem } from "../tree/items.js";
 import { Ecma119Hierarchy } from "../writers/ecma119Hierarchy.js";
@@ -7,13 +8,14 @@ import { FileDataLayout } from "../writers/fileData.js";
 import { iso9660Naming } from "../writers/iso9660.js";
 import { jolietNaming } from "../writers/joliet.js";
 import { RockRidgeWriter } from "../writers/rockRidge.js";
+import { UdfWriter } from "../writers/udf.js";
 import { encodeVolumeDescriptorSet, volumeDescriptorCount } from "../writers/volumeDescriptorSet.js";
 import { SectorAllocator, type SectorClaim } from "./allocator.js";
 
 /**
  * ECMA-119 6.2.1 reserves blocks 0-15 of a session for the system area; the descriptor set follows at 16.
- * Like libisofs we keep blocks 16-31 for descriptors only, so that growing an image later can rewrite
- * this 64 KiB head without touching anything else.
+ * Like libisofs we keep blocks 16-31 for descriptors only (with UDF's recognition sequence after them), so
+ * that growing an image later can rewrite this 64 KiB head without touching anything else.
  */
 export const SYSTEM_AREA_BLOCKS = 16;
 export const SESSION_HEAD_BLOCKS = 32;
@@ -23,8 +25,9 @@ export interface ImagePlan {
   /** Blocks of this session, from sessionStart to its end. */
   totalBlocks: number;
   claims: SectorClaim[];
-  iso9660: Ecma119Hierarchy;
+  iso9660: Ecma119Hierarchy | null;
   joliet: Ecma119Hierarchy | null;
+  udf: UdfWriter | null;
   elTorito: ElToritoWriter | null;
   data: FileDataLayout;
   warnings: string[];
@@ -48,10 +51,16 @@ interface PlanContext {
 /** Writer order, declared in code: each entry says why it stands where it does. */
 const PLAN_STEPS: readonly PlanStep[] = [
   {
-    name: "volume descriptor set",
-    reason: "fixed at session start + 16 (ECMA-119 6.7.1); encoded last, when every LBA and the volume size are known",
+    name: "volume descriptor set and UDF recognition sequence",
+    reason:
+      "fixed at session start + 16 (ECMA-119 6.7.1, ECMA-167 2/8.3); encoded last, when every LBA and the volume size are known",
     run: ({ alloc, plan, options, volumeName }) => {
-      const count = volumeDescriptorCount(plan.joliet !== null, plan.elTorito !== null);
+      const count = volumeDescriptorCount({
+        iso9660: plan.iso9660 !== null,
+        joliet: plan.joliet !== null,
+        boot: plan.elTorito !== null,
+        udf: plan.udf !== null,
+      });
       alloc.claimAt(SYSTEM_AREA_BLOCKS, count, "volume descriptor set", {
         kind: "metadata",
         encode: () =>
@@ -62,9 +71,15 @@ const PLAN_STEPS: readonly PlanStep[] = [
             joliet: plan.joliet,
             volumeSpaceSize: () => alloc.end,
             bootCatalogLba: plan.elTorito ? () => plan.elTorito!.catalogLba : null,
+            udfRecognition: plan.udf?.recognitionSequence() ?? null,
           }),
       });
     },
+  },
+  {
+    name: "UDF volume descriptor sequence, integrity sequence, anchor at 256",
+    reason: "before the partition, which starts right after them and holds everything else of the session",
+    run: ({ alloc, plan }) => plan.udf?.planVolumeStructures(alloc),
   },
   {
     name: "El Torito boot catalog",
@@ -75,7 +90,7 @@ const PLAN_STEPS: readonly PlanStep[] = [
     name: "ISO 9660 hierarchy (with Rock Ridge)",
     reason:
       "path tables and directories (each followed by its Rock Ridge continuation area) first after the head, so readers find all metadata near the session start",
-    run: ({ alloc, plan }) => plan.iso9660.plan(alloc),
+    run: ({ alloc, plan }) => plan.iso9660?.plan(alloc),
   },
   {
     name: "Joliet hierarchy",
@@ -83,13 +98,23 @@ const PLAN_STEPS: readonly PlanStep[] = [
     run: ({ alloc, plan }) => plan.joliet?.plan(alloc),
   },
   {
+    name: "UDF file set, file entries and directories",
+    reason: "with the other metadata, before the file data they point at (2.50+: the metadata file, then its mirror)",
+    run: ({ alloc, plan }) => plan.udf?.planFileStructures(alloc),
+  },
+  {
     name: "file data",
-    reason: "last: every hierarchy points into it, and one extent per source serves all of them",
-    run: ({ alloc, plan, root }) => plan.data.plan(root, alloc),
+    reason: "after the metadata: every file system points into it, and one extent per source serves all of them",
+    run: ({ alloc, plan, root }) => plan.data.plan(root, alloc, (s) => plan.udf?.embeddedSources.has(s) ?? false),
+  },
+  {
+    name: "UDF reserve sequence and closing anchor",
+    reason: "the partition ends before them; ECMA-167 wants an anchor at the end of the volume",
+    run: ({ alloc, plan }) => plan.udf?.planTail(alloc),
   },
   {
     name: "isohybrid system area and GPT backup",
-    reason: "after everything: the MBR and GPT describe the whole image, and the GPT backup ends it",
+    reason: "after everything: the MBR and GPT describe the whole image, and the GPT backup must end it",
     run: ({ alloc, plan }) => plan.elTorito?.planHybrid(alloc),
   },
 ];
@@ -97,6 +122,9 @@ const PLAN_STEPS: readonly PlanStep[] = [
 export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeName: string): ImagePlan {
   const alloc = new SectorAllocator(options.sessionStart, SESSION_HEAD_BLOCKS);
   const data = new FileDataLayout();
+  if (options.boot && !options.iso9660) {
+    throw new InvalidArgumentError("El Torito boot needs ISO 9660: add iso9660 to the file systems");
+  }
   // El Torito first: it adds the visible boot catalog to the trees and the boot info table to the data.
   const elTorito = options.boot
     ? new ElToritoWriter(root, options.boot, data, {
@@ -118,11 +146,13 @@ export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeN
   };
   const plan: PlanContext["plan"] = {
     sessionStart: options.sessionStart,
-    iso9660: new Ecma119Hierarchy(root, iso9660Naming(options.isoLevel), data, {
-      ...common,
-      rockRidge: options.rockRidge ? new RockRidgeWriter(options.rockRidge) : null,
-      relocationDirectory: options.relocationDirectory,
-    }),
+    iso9660: options.iso9660
+      ? new Ecma119Hierarchy(root, iso9660Naming(options.isoLevel), data, {
+          ...common,
+          rockRidge: options.rockRidge ? new RockRidgeWriter(options.rockRidge) : null,
+          relocationDirectory: options.relocationDirectory,
+        })
+      : null,
     joliet: options.joliet
       ? new Ecma119Hierarchy(root, jolietNaming(options.jolietMaxName), data, {
           ...common,
@@ -130,12 +160,22 @@ export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeN
           relocationDirectory: null,
         })
       : null,
+    udf: options.udf
+      ? new UdfWriter(root, {
+          revision: options.udf,
+          volumeName,
+          creationTimeMs: options.creationTimeMs,
+          reproducible: options.reproducible,
+          embedSmallFiles: !options.iso9660,
+          extraChildren,
+        }, data)
+      : null,
     elTorito,
     data,
     warnings: [],
   };
   const ctx: PlanContext = { root, alloc, plan, options, volumeName };
   for (const step of PLAN_STEPS) step.run(ctx);
-  plan.warnings.push(...plan.iso9660.warnings, ...(plan.joliet?.warnings ?? []));
+  plan.warnings.push(...(plan.iso9660?.warnings ?? []), ...(plan.joliet?.warnings ?? []), ...(plan.udf?.warnings ?? []));
   return { ...plan, totalBlocks: alloc.end - options.sessionStart, claims: alloc.ordered() };
 }

@@ -6,9 +6,14 @@ import { type FileSource, PlacedSource } from "../tree/sources.js";
 
 export class FileDataLayout {
   private readonly extents = new Map<FileSource, SectorClaim>();
+  private skip: (source: FileSource) => boolean = () => false;
 
-  /** Claims an extent for every distinct non-empty source, in depth-first, name-sorted tree order (locality). */
-  plan(root: DirectoryItem, alloc: SectorAllocator): void {
+  /**
+   * Claims an extent for every distinct non-empty source, in depth-first, name-sorted tree order (locality),
+   * except sources that every file system keeps elsewhere (`skip`: UDF embeds tiny files of UDF-only images).
+   */
+  plan(root: DirectoryItem, alloc: SectorAllocator, skip: (source: FileSource) => boolean = () => false): void {
+    this.skip = skip;
     const stack: DirectoryItem[] = [root];
     while (stack.length > 0) {
       const dir = stack.pop()!;
@@ -26,7 +31,7 @@ export class FileDataLayout {
 
   private claimFor(file: FileItem, alloc: SectorAllocator): void {
     const src = file.source;
-    if (src.size === 0 || this.extents.has(src) || src instanceof PlacedSource) return;
+    if (src.size === 0 || this.extents.has(src) || src instanceof PlacedSource || this.skip(src)) return;
     // The label is generic: a per-file path string here would cost memory per file; errors name the source.
     const content = this.substitutes.get(src) ?? src;
     this.extents.set(src, alloc.claim(blocksFor(src.size), "file data", { kind: "file", source: content }));

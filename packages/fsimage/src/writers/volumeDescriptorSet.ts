@@ -14,16 +14,18 @@ import type { Ecma119Hierarchy } from "./ecma119Hierarchy.js";
 export interface VolumeDescriptorInputs {
   options: ResolvedOptions;
   volumeName: string;
-  iso9660: Ecma119Hierarchy;
+  iso9660: Ecma119Hierarchy | null;
   joliet: Ecma119Hierarchy | null;
   /** Volume Space Size (8.4.8): blocks from LBA 0 to the end of this session. */
   volumeSpaceSize: () => number;
   /** El Torito: the boot catalog's LBA for the Boot Record, or null without boot images. */
   bootCatalogLba: (() => number) | null;
+  /** UDF's Volume Recognition Sequence (BEA01, NSR02/NSR03, TEA01), after the ISO 9660 set; null without UDF. */
+  udfRecognition: Uint8Array[] | null;
 }
 
-export function volumeDescriptorCount(joliet: boolean, boot: boolean): number {
-  return 2 + (joliet ? 1 : 0) + (boot ? 1 : 0);
+export function volumeDescriptorCount(has: { iso9660: boolean; joliet: boolean; boot: boolean; udf: boolean }): number {
+  return (has.iso9660 ? 2 : 0) + (has.joliet ? 1 : 0) + (has.boot ? 1 : 0) + (has.udf ? 3 : 0);
 }
 
 function descriptor(
@@ -70,11 +72,16 @@ function descriptor(
 
 /** Encodes the whole set: PVD, then the Joliet SVD if any, then the terminator (6.7.1.1). */
 export function encodeVolumeDescriptorSet(inputs: VolumeDescriptorInputs): Uint8Array {
-  const sectors = [encodeVolumeDescriptor(descriptor(inputs, inputs.iso9660, "primary"))];
-  // El Torito 2.0: the Boot Record follows the PVD.
-  if (inputs.bootCatalogLba) sectors.push(encodeBootRecord(inputs.bootCatalogLba()));
-  if (inputs.joliet) sectors.push(encodeVolumeDescriptor(descriptor(inputs, inputs.joliet, "joliet")));
-  sectors.push(encodeVolumeDescriptorSetTerminator());
+  const sectors: Uint8Array[] = [];
+  if (inputs.iso9660) {
+    sectors.push(encodeVolumeDescriptor(descriptor(inputs, inputs.iso9660, "primary")));
+    // El Torito 2.0: the Boot Record follows the PVD.
+    if (inputs.bootCatalogLba) sectors.push(encodeBootRecord(inputs.bootCatalogLba()));
+    if (inputs.joliet) sectors.push(encodeVolumeDescriptor(descriptor(inputs, inputs.joliet, "joliet")));
+    sectors.push(encodeVolumeDescriptorSetTerminator());
+  }
+  // ECMA-167 2/8.3: the recognition sequence follows the ISO 9660 set (or starts at 16 without one).
+  if (inputs.udfRecognition) sectors.push(...inputs.udfRecognition);
   const out = new Uint8Array(sectors.length * SECTOR_SIZE);
   for (const [i, s] of sectors.entries()) out.set(s, i * SECTOR_SIZE);
   return out;
