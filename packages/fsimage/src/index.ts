@@ -31,3 +31,5 @@ export { DirectoryItem, FileItem, SpecialItem, SymlinkItem } from "./tree/items.
 export type { FileSource } from "./tree/sources.js";
 export { BytesSource, HostFileSource, StreamSource } from "./tree/sources.js";
 export type { BootEmulation, BootImageOptions, BootOptions, BootPlatform } from "./writers/elTorito.js";
+export type { UdfRevision } from "./writers/udf.js";
+export { UDF_REVISIONS } from "./writers/udf.js";

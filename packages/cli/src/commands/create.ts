@@ -12,6 +12,8 @@ import {
   type InterchangeLevel,
   InvalidArgumentError,
   SourceError,
+  UDF_REVISIONS,
+  type UdfRevision,
 } from "@discburn/fsimage";
 import { Command, Option } from "commander";
 import { createProgressDisplay } from "../progress.js";
@@ -21,6 +23,7 @@ export interface CreateOptions {
   volumeName?: string;
   isoLevel: string;
   fs?: string;
+  udf?: boolean | string;
   joliet: boolean;
   rock: boolean;
   normalizeAttributes?: boolean;
@@ -111,7 +114,7 @@ async function bootOptions(o: CreateOptions): Promise<BootOptions | undefined> {
 
 /** Parses --fs: a comma-separated list of file systems; ISO 9660 is always written. */
 export function parseFileSystems(text: string): FileSystemKind[] {
-  const known: readonly string[] = ["iso9660", "rockridge", "joliet"];
+  const known: readonly string[] = ["iso9660", "rockridge", "joliet", "udf"];
   const list = text
     .split(",")
     .map((s) => s.trim().toLowerCase())
@@ -120,7 +123,8 @@ export function parseFileSystems(text: string): FileSystemKind[] {
     if (!known.includes(f))
       throw new InvalidArgumentError(`--fs ${text}: unknown file system "${f}" (use ${known.join(", ")})`);
   }
-  if (!list.includes("iso9660")) list.unshift("iso9660");
+  // ISO 9660 is written unless the list asks for a UDF-only image.
+  if (!list.includes("iso9660") && !(list.length === 1 && list[0] === "udf")) list.unshift("iso9660");
   return [...new Set(list)] as FileSystemKind[];
 }
 
@@ -140,8 +144,14 @@ export async function runCreate(paths: string[], o: CreateOptions, signal: Abort
   const fileSystems = parseFileSystems(o.fs ?? "iso9660,rockridge,joliet").filter(
     (f) => (f !== "joliet" || o.joliet) && (f !== "rockridge" || o.rock),
   );
+  if (o.udf !== undefined && o.udf !== false && !fileSystems.includes("udf")) fileSystems.push("udf");
+  const udfRevision = typeof o.udf === "string" ? o.udf : undefined;
+  if (udfRevision !== undefined && !UDF_REVISIONS.includes(udfRevision as UdfRevision)) {
+    throw new InvalidArgumentError(`--udf=${udfRevision}: use one of ${UDF_REVISIONS.join(", ")}`);
+  }
   const options: ImageOptions = {
     fileSystems,
+    udfRevision: udfRevision as UdfRevision | undefined,
     rockRidgeVersion: o.rockRidgeVersion === "1.09" ? "1.09" : "1.12",
     normalizeAttributes: o.normalizeAttributes ?? false,
     relocationDirectory: o.relocation ? (o.relocationDir ?? "rr_moved") : null,
@@ -178,7 +188,7 @@ export async function runCreate(paths: string[], o: CreateOptions, signal: Abort
   for (const w of result.warnings) log(`discburn: warning: ${w}`);
   if (o.showNames) {
     for (const n of result.names()) {
-      process.stdout.write(`${n.path}\t${n.iso9660}\t${n.joliet ?? ""}\n`);
+      process.stdout.write(`${n.path}\t${n.iso9660 ?? ""}\t${n.joliet ?? ""}\t${n.udf ?? ""}\n`);
     }
   }
   if (o.printSize) {
@@ -227,7 +237,14 @@ export function createCommand(signal: AbortSignal): Command {
     .requiredOption("-o, --output <file>", "image file to write")
     .option("-V, --volume-name <name>", "volume label, up to 32 characters (default: the first directory's name)")
     .addOption(new Option("--iso-level <level>", "ISO 9660 interchange level").choices(["1", "2", "3"]).default("3"))
-    .option("--fs <list>", "file systems to write, comma-separated: iso9660,rockridge,joliet (default: all three)")
+    .option(
+      "--fs <list>",
+      "file systems, comma-separated: iso9660,rockridge,joliet,udf (default: the first three; udf alone: UDF only)",
+    )
+    .option(
+      "--udf [revision]",
+      "add UDF (a bridge image sharing the file data): 1.02 (default), 1.50, 2.01, 2.50 or 2.60",
+    )
     .option("--no-rock", "leave out Rock Ridge (POSIX names, modes, owners, symlinks, devices)")
     .option(
       "-r, --normalize-attributes",
@@ -270,7 +287,7 @@ export function createCommand(signal: AbortSignal): Command {
     .option("--system-id <text>", "system identifier")
     .option("--volume-set <text>", "volume set identifier")
     .option("--graft-points", "accept IMAGE_PATH=HOST_PATH arguments (escape a literal = as \\=)")
-    .option("--show-names", "print each item's path, ISO 9660 name and Joliet name (tab-separated) to stdout")
+    .option("--show-names", "print each item's path and its ISO 9660, Joliet and UDF paths (tab-separated) to stdout")
     .option("--print-size", "print the image size in 2048-byte blocks and write nothing")
     .option("--json", "print a machine-readable summary to stdout instead of progress")
     .option("-q, --quiet", "print nothing but errors")
@@ -284,6 +301,8 @@ Examples:
   SOURCE_DATE_EPOCH=1700000000 discburn create ./dist -o dist.iso     # byte-identical rebuilds
   discburn create ./tree -o tree.iso --iso-level 1 --no-joliet --no-rock --strict --json
   discburn create -r ./rootfs -o rootfs.iso          # Rock Ridge with mkisofs -r style attributes
+  discburn create ./video -o video.iso --udf=2.50    # ISO 9660 + Rock Ridge + Joliet + UDF 2.50 bridge
+  discburn create ./archive -o archive.udf --fs udf  # UDF-only image
   discburn create ./cd -o boot.iso --boot isolinux/isolinux.bin --boot-load-size 4 --boot-info-table \
       --boot-catalog isolinux/boot.cat --efi-boot boot/efi.img \
       --isohybrid-mbr /usr/lib/ISOLINUX/isohdpfx.bin --gpt      # BIOS + UEFI, disc and USB stick`,

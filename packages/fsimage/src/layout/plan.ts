@@ -161,14 +161,18 @@ export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeN
         })
       : null,
     udf: options.udf
-      ? new UdfWriter(root, {
-          revision: options.udf,
-          volumeName,
-          creationTimeMs: options.creationTimeMs,
-          reproducible: options.reproducible,
-          embedSmallFiles: !options.iso9660,
-          extraChildren,
-        }, data)
+      ? new UdfWriter(
+          root,
+          {
+            revision: options.udf,
+            volumeName,
+            creationTimeMs: options.creationTimeMs,
+            reproducible: options.reproducible,
+            embedSmallFiles: !options.iso9660,
+            extraChildren,
+          },
+          data,
+        )
       : null,
     elTorito,
     data,
@@ -176,6 +180,10 @@ export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeN
   };
   const ctx: PlanContext = { root, alloc, plan, options, volumeName };
   for (const step of PLAN_STEPS) step.run(ctx);
-  plan.warnings.push(...(plan.iso9660?.warnings ?? []), ...(plan.joliet?.warnings ?? []), ...(plan.udf?.warnings ?? []));
+  plan.warnings.push(
+    ...(plan.iso9660?.warnings ?? []),
+    ...(plan.joliet?.warnings ?? []),
+    ...(plan.udf?.warnings ?? []),
+  );
   return { ...plan, totalBlocks: alloc.end - options.sessionStart, claims: alloc.ordered() };
 }

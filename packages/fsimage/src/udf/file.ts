@@ -54,7 +54,11 @@ export function encodeFileSet(f: FileSet, tag: { version: number; location: numb
   writeEntityId(b, 416, f.domain);
   // 448: Next Extent (none)
   if (f.systemStreamDirectory) writeLongAd(b, 464, f.systemStreamDirectory);
-  writeTag(b, { identifier: TagId.fileSet, version: tag.version, serialNumber: tag.serial, location: tag.location }, 496);
+  writeTag(
+    b,
+    { identifier: TagId.fileSet, version: tag.version, serialNumber: tag.serial, location: tag.location },
+    496,
+  );
   return b;
 }
 export function decodeFileSet(b: Uint8Array): FileSet {
@@ -70,7 +74,13 @@ export function decodeFileSet(b: Uint8Array): FileSet {
 }
 
 /** 4/14.4.3: File Characteristics. */
-export const FileCharacteristics = { hidden: 0x01, directory: 0x02, deleted: 0x04, parent: 0x08, metadata: 0x10 } as const;
+export const FileCharacteristics = {
+  hidden: 0x01,
+  directory: 0x02,
+  deleted: 0x04,
+  parent: 0x08,
+  metadata: 0x10,
+} as const;
 
 /** 4/14.4: File Identifier Descriptor. */
 export interface FileIdentifier {
@@ -86,7 +96,10 @@ export function fileIdentifierLength(name: string): number {
   return (l + 3) & ~3;
 }
 
-export function encodeFileIdentifier(f: FileIdentifier, tag: { version: number; location: number; serial: number }): Uint8Array {
+export function encodeFileIdentifier(
+  f: FileIdentifier,
+  tag: { version: number; location: number; serial: number },
+): Uint8Array {
   const id = f.name === "" ? new Uint8Array(0) : encodeCs0(f.name);
   if (id.length > 255) throw new RangeError(`file identifier of ${id.length} bytes exceeds 255`);
   const b = new Uint8Array(fileIdentifierLength(f.name));
@@ -97,7 +110,11 @@ export function encodeFileIdentifier(f: FileIdentifier, tag: { version: number; 
   writeLongAd(b, 20, f.icb);
   v.setUint16(36, 0, true); // L_IU
   b.set(id, 38);
-  writeTag(b, { identifier: TagId.fileIdentifier, version: tag.version, serialNumber: tag.serial, location: tag.location }, b.length - 16);
+  writeTag(
+    b,
+    { identifier: TagId.fileIdentifier, version: tag.version, serialNumber: tag.serial, location: tag.location },
+    b.length - 16,
+  );
   return b;
 }
 
@@ -136,7 +153,15 @@ export const IcbFileType = {
 } as const;
 
 /** 4/14.6.8: ICB flags: allocation descriptor type (0 short, 1 long, 3 embedded) and the POSIX special bits. */
-export const IcbFlags = { short: 0, long: 1, embedded: 3, setuid: 0x40, setgid: 0x80, sticky: 0x100, contiguous: 0x200 } as const;
+export const IcbFlags = {
+  short: 0,
+  long: 1,
+  embedded: 3,
+  setuid: 0x40,
+  setgid: 0x80,
+  sticky: 0x100,
+  contiguous: 0x200,
+} as const;
 
 /** 4/14.9 and 4/14.17: File Entry or Extended File Entry (UDF 2.00+). */
 export interface FileEntry {
@@ -221,7 +246,8 @@ export function decodeFileEntry(b: Uint8Array): FileEntry {
   const implOff = extended ? 168 : 128;
   const lea = v.getUint32(implOff + 40, true);
   const lad = v.getUint32(implOff + 44, true);
-  if (base + lea + lad > b.length) throw new DecodeError(`file entry claims ${lea} + ${lad} bytes past its base in ${b.length}`);
+  if (base + lea + lad > b.length)
+    throw new DecodeError(`file entry claims ${lea} + ${lad} bytes past its base in ${b.length}`);
   const off = extended ? 72 : 64;
   const t = (o: number) => readTimestamp(b, o);
   return {
@@ -306,7 +332,11 @@ export function decodePathComponents(b: Uint8Array): string {
  * 4/14.10.1 Extended Attribute Header Descriptor followed by one 4/14.10.7 Device Specification attribute
  * (type 12, subtype 1) holding the major and minor numbers.
  */
-export function encodeDeviceAttributes(major: number, minor: number, tag: { version: number; location: number; serial: number }): Uint8Array {
+export function encodeDeviceAttributes(
+  major: number,
+  minor: number,
+  tag: { version: number; location: number; serial: number },
+): Uint8Array {
   const b = new Uint8Array(24 + 24);
   const v = le(b);
   v.setUint32(16, 24, true); // Implementation Attributes Location: after this header (none)

@@ -73,7 +73,10 @@ export function readTag(b: Uint8Array, expect?: { identifier?: number; location?
     location: v.getUint32(12, true),
   };
   const crcLength = v.getUint16(10, true);
-  if (TAG_SIZE + crcLength <= b.length && crcItuT(b.subarray(TAG_SIZE, TAG_SIZE + crcLength)) !== v.getUint16(8, true)) {
+  if (
+    TAG_SIZE + crcLength <= b.length &&
+    crcItuT(b.subarray(TAG_SIZE, TAG_SIZE + crcLength)) !== v.getUint16(8, true)
+  ) {
     throw new DecodeError(`descriptor (tag ${tag.identifier}) CRC does not match`);
   }
   if (expect?.identifier !== undefined && tag.identifier !== expect.identifier) {

@@ -47,7 +47,11 @@ export function encodeAnchor(a: Anchor, tag: { version: number; location: number
   const b = new Uint8Array(BLOCK);
   writeExtentAd(b, 16, a.main);
   writeExtentAd(b, 24, a.reserve);
-  writeTag(b, { identifier: TagId.anchor, version: tag.version, serialNumber: tag.serial, location: tag.location }, 496);
+  writeTag(
+    b,
+    { identifier: TagId.anchor, version: tag.version, serialNumber: tag.serial, location: tag.location },
+    496,
+  );
   return b;
 }
 export function decodeAnchor(b: Uint8Array, location?: number): Anchor {
@@ -64,7 +68,10 @@ export interface PrimaryVolume {
   recordingTime: UdfTime;
   implementationIdentifier: EntityId;
 }
-export function encodePrimaryVolume(p: PrimaryVolume, tag: { version: number; location: number; serial: number }): Uint8Array {
+export function encodePrimaryVolume(
+  p: PrimaryVolume,
+  tag: { version: number; location: number; serial: number },
+): Uint8Array {
   const b = new Uint8Array(BLOCK);
   const v = le(b);
   v.setUint32(16, p.sequenceNumber, true); // Volume Descriptor Sequence Number
@@ -84,7 +91,11 @@ export function encodePrimaryVolume(p: PrimaryVolume, tag: { version: number; lo
   writeTimestamp(b, 376, p.recordingTime);
   writeEntityId(b, 388, p.implementationIdentifier);
   // 420: Implementation Use (64), 484: Predecessor VDS Location, 488: Flags
-  writeTag(b, { identifier: TagId.primaryVolume, version: tag.version, serialNumber: tag.serial, location: tag.location }, 496);
+  writeTag(
+    b,
+    { identifier: TagId.primaryVolume, version: tag.version, serialNumber: tag.serial, location: tag.location },
+    496,
+  );
   return b;
 }
 export function decodePrimaryVolume(b: Uint8Array): PrimaryVolume {
@@ -107,7 +118,10 @@ export interface LvInfo {
   info: [string, string, string];
   implementationIdentifier: EntityId;
 }
-export function encodeImplementationUse(u: LvInfo, tag: { version: number; location: number; serial: number }): Uint8Array {
+export function encodeImplementationUse(
+  u: LvInfo,
+  tag: { version: number; location: number; serial: number },
+): Uint8Array {
   const b = new Uint8Array(BLOCK);
   le(b).setUint32(16, u.sequenceNumber, true);
   writeEntityId(b, 20, u.identifier);
@@ -117,7 +131,11 @@ export function encodeImplementationUse(u: LvInfo, tag: { version: number; locat
   writeDstring(b, 280, 36, u.info[1]);
   writeDstring(b, 316, 36, u.info[2]);
   writeEntityId(b, 352, u.implementationIdentifier);
-  writeTag(b, { identifier: TagId.implementationUse, version: tag.version, serialNumber: tag.serial, location: tag.location }, 496);
+  writeTag(
+    b,
+    { identifier: TagId.implementationUse, version: tag.version, serialNumber: tag.serial, location: tag.location },
+    496,
+  );
   return b;
 }
 export function decodeImplementationUse(b: Uint8Array): LvInfo {
@@ -155,7 +173,11 @@ export function encodePartition(p: Partition, tag: { version: number; location: 
   v.setUint32(188, p.start, true);
   v.setUint32(192, p.length, true);
   writeEntityId(b, 196, p.implementationIdentifier);
-  writeTag(b, { identifier: TagId.partition, version: tag.version, serialNumber: tag.serial, location: tag.location }, 496);
+  writeTag(
+    b,
+    { identifier: TagId.partition, version: tag.version, serialNumber: tag.serial, location: tag.location },
+    496,
+  );
   return b;
 }
 export function decodePartition(b: Uint8Array): Partition {
@@ -253,7 +275,10 @@ export interface LogicalVolume {
   integritySequence: ExtentAd;
   maps: PartitionMap[];
 }
-export function encodeLogicalVolume(l: LogicalVolume, tag: { version: number; location: number; serial: number }): Uint8Array {
+export function encodeLogicalVolume(
+  l: LogicalVolume,
+  tag: { version: number; location: number; serial: number },
+): Uint8Array {
   const b = new Uint8Array(BLOCK);
   const v = le(b);
   const maps = l.maps.map(encodeMap);
@@ -273,7 +298,11 @@ export function encodeLogicalVolume(l: LogicalVolume, tag: { version: number; lo
     b.set(m, off);
     off += m.length;
   }
-  writeTag(b, { identifier: TagId.logicalVolume, version: tag.version, serialNumber: tag.serial, location: tag.location }, off - 16);
+  writeTag(
+    b,
+    { identifier: TagId.logicalVolume, version: tag.version, serialNumber: tag.serial, location: tag.location },
+    off - 16,
+  );
   return b;
 }
 export function decodeLogicalVolume(b: Uint8Array): LogicalVolume {
@@ -281,7 +310,8 @@ export function decodeLogicalVolume(b: Uint8Array): LogicalVolume {
   const v = le(b);
   const mapLength = v.getUint32(264, true);
   if (mapLength > BLOCK - 440) throw new DecodeError(`logical volume map table of ${mapLength} bytes does not fit`);
-  if (v.getUint32(212, true) !== BLOCK) throw new DecodeError(`logical block size ${v.getUint32(212, true)} is not 2048`);
+  if (v.getUint32(212, true) !== BLOCK)
+    throw new DecodeError(`logical block size ${v.getUint32(212, true)} is not 2048`);
   return {
     sequenceNumber: v.getUint32(16, true),
     identifier: readDstring(b, 84, 128),
@@ -294,17 +324,28 @@ export function decodeLogicalVolume(b: Uint8Array): LogicalVolume {
 }
 
 /** 3/10.8: Unallocated Space Descriptor (none on read-only media). */
-export function encodeUnallocatedSpace(sequenceNumber: number, tag: { version: number; location: number; serial: number }): Uint8Array {
+export function encodeUnallocatedSpace(
+  sequenceNumber: number,
+  tag: { version: number; location: number; serial: number },
+): Uint8Array {
   const b = new Uint8Array(BLOCK);
   le(b).setUint32(16, sequenceNumber, true);
-  writeTag(b, { identifier: TagId.unallocatedSpace, version: tag.version, serialNumber: tag.serial, location: tag.location }, 8);
+  writeTag(
+    b,
+    { identifier: TagId.unallocatedSpace, version: tag.version, serialNumber: tag.serial, location: tag.location },
+    8,
+  );
   return b;
 }
 
 /** 3/10.9: Terminating Descriptor (also ends the integrity sequence and, in part 4, the file set sequence). */
 export function encodeTerminating(tag: { version: number; location: number; serial: number }): Uint8Array {
   const b = new Uint8Array(BLOCK);
-  writeTag(b, { identifier: TagId.terminating, version: tag.version, serialNumber: tag.serial, location: tag.location }, 496);
+  writeTag(
+    b,
+    { identifier: TagId.terminating, version: tag.version, serialNumber: tag.serial, location: tag.location },
+    496,
+  );
   return b;
 }
 
@@ -348,7 +389,16 @@ export function encodeIntegrity(i: Integrity, tag: { version: number; location: 
   v.setUint16(off + 40, i.minimumReadRevision, true);
   v.setUint16(off + 42, i.minimumWriteRevision, true);
   v.setUint16(off + 44, i.maximumWriteRevision, true);
-  writeTag(b, { identifier: TagId.logicalVolumeIntegrity, version: tag.version, serialNumber: tag.serial, location: tag.location }, off + 46 - 16);
+  writeTag(
+    b,
+    {
+      identifier: TagId.logicalVolumeIntegrity,
+      version: tag.version,
+      serialNumber: tag.serial,
+      location: tag.location,
+    },
+    off + 46 - 16,
+  );
   return b;
 }
 export function decodeIntegrity(b: Uint8Array): Integrity {

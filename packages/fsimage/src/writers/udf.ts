@@ -9,12 +9,12 @@ import { assignUniqueIdentifiers } from "../layout/nameCollisions.js";
 import type { DirectoryItem, ImageItem } from "../tree/items.js";
 import type { FileSource } from "../tree/sources.js";
 import {
+  EXTENDED_FILE_ENTRY_BASE,
   encodeDeviceAttributes,
   encodeFileEntry,
   encodeFileIdentifier,
   encodeFileSet,
   encodePathComponents,
-  EXTENDED_FILE_ENTRY_BASE,
   FILE_ENTRY_BASE,
   FileCharacteristics,
   fileIdentifierLength,
@@ -225,7 +225,9 @@ export class UdfWriter {
     }
     this.dirs++; // the root
     if (unrecorded > 0) {
-      this.warnings.push(`${unrecorded} FIFOs, sockets or device files are not in the UDF ${this.options.revision} tree (UDF 2.00 and later record them)`);
+      this.warnings.push(
+        `${unrecorded} FIFOs, sockets or device files are not in the UDF ${this.options.revision} tree (UDF 2.00 and later record them)`,
+      );
     }
     this.decideEmbedding();
     this.formGroups();
@@ -339,9 +341,15 @@ export class UdfWriter {
       this.placeMetadata(alloc, true);
       return;
     }
-    this.fileSetClaim = alloc.claim(2, "UDF file set descriptor", { kind: "metadata", encode: () => this.encodeFileSetSequence() });
+    this.fileSetClaim = alloc.claim(2, "UDF file set descriptor", {
+      kind: "metadata",
+      encode: () => this.encodeFileSetSequence(),
+    });
     for (const g of this.groups) {
-      g.claim = alloc.claim(g.blocks, "UDF file entries and directory", { kind: "metadata", encode: () => this.encodeGroup(g) });
+      g.claim = alloc.claim(g.blocks, "UDF file entries and directory", {
+        kind: "metadata",
+        encode: () => this.encodeGroup(g),
+      });
       g.logical = g.claim.start - this.partitionStart;
     }
   }
@@ -350,7 +358,11 @@ export class UdfWriter {
   private placeMetadata(alloc: SectorAllocator, mirror: boolean): void {
     // Align the start to the alignment unit, as UDF 2.2.13.1 asks of metadata extents.
     const misalign = (alloc.end - alloc.sessionStart) % META_ALIGNMENT;
-    if (misalign) alloc.claim(META_ALIGNMENT - misalign, "UDF metadata alignment", { kind: "metadata", encode: () => new Uint8Array(0) });
+    if (misalign)
+      alloc.claim(META_ALIGNMENT - misalign, "UDF metadata alignment", {
+        kind: "metadata",
+        encode: () => new Uint8Array(0),
+      });
     const extents: Array<[number, number]> = [];
     const note = (c: SectorClaim) => {
       const last = extents[extents.length - 1];
@@ -378,7 +390,12 @@ export class UdfWriter {
     }
     const padded = Math.ceil(logical / META_ALLOCATION_UNIT) * META_ALLOCATION_UNIT;
     if (padded > logical) {
-      note(alloc.claim(padded - logical, "UDF metadata allocation unit padding", { kind: "metadata", encode: () => new Uint8Array(0) }));
+      note(
+        alloc.claim(padded - logical, "UDF metadata allocation unit padding", {
+          kind: "metadata",
+          encode: () => new Uint8Array(0),
+        }),
+      );
     }
     this.metadataBlocks = padded;
     if (mirror) this.mirrorExtents = extents;
@@ -410,7 +427,13 @@ export class UdfWriter {
     const impl = new Uint8Array(6);
     // UDF 2.3.4.3 ADImpUse: flags (0) then the low 32 bits of the unique ID.
     new DataView(impl.buffer).setUint32(2, Number(node.uniqueId & 0xffffffffn), true);
-    return { length: SECTOR_SIZE, type: 0, block: this.feBlock(node), partition: this.metaRef, implementationUse: impl };
+    return {
+      length: SECTOR_SIZE,
+      type: 0,
+      block: this.feBlock(node),
+      partition: this.metaRef,
+      implementationUse: impl,
+    };
   }
 
   private tag(location: number): { version: number; location: number; serial: number } {
@@ -509,7 +532,13 @@ export class UdfWriter {
           sequenceNumber: 3,
           identifier: name,
           domain: this.domainId,
-          fileSetLocation: { length: SECTOR_SIZE, type: 0, block: 0, partition: this.metaRef, implementationUse: new Uint8Array(6) },
+          fileSetLocation: {
+            length: SECTOR_SIZE,
+            type: 0,
+            block: 0,
+            partition: this.metaRef,
+            implementationUse: new Uint8Array(6),
+          },
           implementationIdentifier: this.implementationId,
           integritySequence: { length: INTEGRITY_BLOCKS * SECTOR_SIZE, location: this.integrityClaim!.start },
           maps: this.maps(),
@@ -626,7 +655,8 @@ export class UdfWriter {
     for (let i = 0; bytes > 0 && i < count; i++) {
       const length = Math.min(MAX_EXTENT_BYTES, bytes - i * MAX_EXTENT_BYTES);
       const at = position + (i * MAX_EXTENT_BYTES) / SECTOR_SIZE;
-      if (long) writeLongAd(out, i * 16, { length, type: 0, block: at, partition, implementationUse: new Uint8Array(6) });
+      if (long)
+        writeLongAd(out, i * 16, { length, type: 0, block: at, partition, implementationUse: new Uint8Array(6) });
       else writeShortAd(out, i * 8, { length, type: 0, position: at });
     }
     return out;
