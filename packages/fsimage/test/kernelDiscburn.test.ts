@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootGuest, type KernelEntry, mountAndListAll } from "../../../tools/qemu/harness.mjs";
 import { makeBootFixtures } from "../../../tools/qemu/make-boot-fixtures.mjs";
-import { FileSystemImage, type NameMapping } from "../src/index.js";
+import { FileSystemImage, type NameMapping, UDF_REVISIONS } from "../src/index.js";
 import { buildPosixSource, DEEP } from "./oracles/posixSource.js";
 import { requireTool } from "./oracles/tools.js";
 import { compareTrees, EMPTY_SHA256, hostTree, type Tree, type TreeEntry } from "./oracles/tree.js";
@@ -125,6 +125,89 @@ describe("the Linux kernel reads discburn images", () => {
         seen.filter((e) => !e.path.startsWith("/rr_moved") && !moved(e.path)),
         { labelA: "source", labelB: "kernel", mtime: "files" },
       ),
+    ).toEqual([]);
+  });
+});
+
+describe("the Linux kernel's udf driver reads discburn UDF images of every revision", () => {
+  let work = "";
+  let src = "";
+  const images = new Map<string, string>();
+  const results = new Map<
+    string,
+    Array<{ mounted: boolean; tree: KernelEntry[]; dmesg: string[]; mountError?: string }>
+  >();
+
+  beforeAll(async () => {
+    requireTool("qemu-system-x86_64");
+    work = mkdtempSync(join(tmpdir(), "discburn-kernel-udf-"));
+    src = join(work, "posix");
+    expect(await buildPosixSource(src)).toEqual([]);
+    for (const revision of UDF_REVISIONS) {
+      for (const bridge of [false, true]) {
+        const img = new FileSystemImage({
+          fileSystems: bridge ? ["iso9660", "rockridge", "joliet", "udf"] : ["udf"],
+          udfRevision: revision,
+          jolietLongNames: true,
+        });
+        await img.addTree(src);
+        const file = join(work, `${revision}-${bridge ? "bridge" : "udf"}.iso`);
+        await img.createResultImage().writeTo(file);
+        images.set(`${revision}-${bridge}`, file);
+      }
+    }
+    // One guest per image; a bridge image is mounted as UDF and as ISO 9660 with Rock Ridge.
+    for (const [key, file] of images) {
+      const bridge = key.endsWith("true");
+      results.set(
+        key,
+        await mountAndListAll({
+          image: file,
+          mounts: bridge ? [{ fs: "udf" }, { fs: "iso9660" }] : [{ fs: "udf" }],
+          timeoutMs: GUEST_TIMEOUT,
+        }),
+      );
+    }
+  }, 20 * GUEST_TIMEOUT);
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** What UDF records of the host tree: 1.xx has no FIFOs, sockets or devices; nlink as POSIX counts it. */
+  function udfExpected(revision: string): Tree {
+    const special = new Set(["fifo", "socket", "chardev", "blockdev"]);
+    return hostTree(src, { posix: true }).filter((e) => !(revision.startsWith("1.") && special.has(e.type)));
+  }
+
+  it.each(
+    UDF_REVISIONS.flatMap((r) => [[r, false] as const, [r, true] as const]),
+  )("UDF %s (bridge: %s): names, types, sizes, contents, modes, owners, times, links, targets, devices", (revision, bridge) => {
+    const [udf] = results.get(`${revision}-${bridge}`)!;
+    expect(udf.mounted, udf.mountError).toBe(true);
+    const seen = asTree(udf.tree, true);
+    // The kernel's udf decodes device numbers whole (unlike isofs): no adjustment needed here.
+    expect(
+      compareTrees(udfExpected(revision), seen, { labelA: "host", labelB: "kernel udf", dirNlink: false }),
+    ).toEqual([]);
+    expect(udf.dmesg.filter((l) => /UDF-fs: (error|warning)/i.test(l))).toEqual([]);
+  });
+
+  it.each(UDF_REVISIONS)("a UDF %s bridge image reads the same through UDF and through Rock Ridge", (revision) => {
+    const [udf, rr] = results.get(`${revision}-true`)!;
+    expect(rr.mounted, rr.mountError).toBe(true);
+    const special = new Set(["fifo", "socket", "chardev", "blockdev"]);
+    const strip = (t: Tree) =>
+      t
+        .filter((e) => !(revision.startsWith("1.") && special.has(e.type)))
+        .map(({ path, type, size, sha256, target }) => ({
+          path,
+          type,
+          size: type === "file" ? size : undefined,
+          sha256,
+          target,
+        }));
+    expect(
+      compareTrees(strip(asTree(rr.tree, true)), strip(asTree(udf.tree, true)), { labelA: "isofs", labelB: "udf" }),
     ).toEqual([]);
   });
 });
