@@ -2,7 +2,7 @@
 # Installs the independent readers the tests use as oracles (Debian packages; see ../shared/ORACLES.md).
 # Run as root (CI runs as root); installs only what is missing.
 set -euo pipefail
-packages=(xorriso genisoimage libcdio-utils p7zip-full libarchive-tools python3-pycdlib
+packages=(xorriso genisoimage libcdio-utils p7zip-full libarchive-tools python3-pycdlib udftools
   # The Linux kernel as a reader under QEMU, and boot payloads (tools/qemu/README.md).
   qemu-system-x86 qemu-block-extra linux-image-amd64 busybox-static cpio xz-utils
   ovmf isolinux syslinux-common grub-efi-amd64-bin mtools)

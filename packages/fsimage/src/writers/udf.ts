@@ -256,7 +256,11 @@ export class UdfWriter {
     const room = this.embedRoom - this.deviceAttributeBytes();
     for (const node of this.nodes) {
       const item = node.item;
-      if (item.kind === "symlink") node.embedded = this.symlinkBytes(item).length <= this.embedRoom;
+      // Symlink targets go in a block of their own in bridge images (pycdlib reads no embedded data); a
+      // UDF-only image keeps them, like tiny files, inside the file entry.
+      if (item.kind === "symlink") {
+        node.embedded = this.options.embedSmallFiles && this.symlinkBytes(item).length <= this.embedRoom;
+      }
       else if (item.kind === "file" && this.options.embedSmallFiles && item.size > 0 && item.size <= room) {
         if (item.source.openSync) {
           node.embedded = true;

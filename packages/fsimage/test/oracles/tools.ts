@@ -17,6 +17,8 @@ const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
   "7z": "p7zip-full",
   bsdtar: "libarchive-tools",
   "/usr/bin/python3": "python3",
+  udfinfo: "udftools",
+  mkudffs: "udftools",
   head: "coreutils",
   mkfifo: "coreutils",
   mknod: "coreutils",
