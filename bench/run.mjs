@@ -65,14 +65,25 @@ Options:
   --dir DIR        where corpora and temporary images live (default bench/corpora)
   --scale F        scale file counts and sizes (default 1; 0.01 = quick smoke run)
   --rounds N       timed rounds; each round runs every tool once (default 5)
-  --tools LIST     comma-separated subset of: discburn,xorriso,genisoimage,bound
+  --tools LIST     comma-separated subset of: discburn,xorriso,genisoimage,bound,
+                   discburn-udf,genisoimage-udf,discburn-udf-only
   --corpora LIST   comma-separated subset of: large,small,mixed
   --out FILE       append a dated Markdown section to FILE (e.g. bench/RESULTS.md)
   --generate-only  generate (or verify) the corpora and exit
   -h, --help       show this help
 `;
 
-const ALL_TOOLS = ["discburn", "xorriso", "genisoimage", "bound"];
+// The bridge configurations (ISO 9660 + Joliet + Rock Ridge + UDF 1.02) compare discburn --udf with genisoimage
+// -J -R -udf; "discburn-udf-only" writes a UDF-only image of the same corpus.
+const ALL_TOOLS = [
+  "discburn",
+  "xorriso",
+  "genisoimage",
+  "bound",
+  "discburn-udf",
+  "genisoimage-udf",
+  "discburn-udf-only",
+];
 const ALL_CORPORA = ["large", "small", "mixed"];
 
 function parseOptions() {
@@ -866,6 +877,12 @@ function toolCommand(tool, corpus, out) {
       return ["xorriso", "-as", "mkisofs", "-J", "-joliet-long", "-quiet", "-o", out, corpus];
     case "genisoimage":
       return ["genisoimage", "-J", "-joliet-long", "-quiet", "-o", out, corpus];
+    case "discburn-udf":
+      return [process.execPath, DISCBURN_BIN, "create", corpus, "-o", out, "--joliet-long", "--udf", "-q"];
+    case "genisoimage-udf":
+      return ["genisoimage", "-J", "-R", "-udf", "-joliet-long", "-quiet", "-o", out, corpus];
+    case "discburn-udf-only":
+      return [process.execPath, DISCBURN_BIN, "create", corpus, "-o", out, "--fs", "udf", "-q"];
     case "bound":
       // Read every file once and write one file of the data size: what any
       // image builder has to do at least. find/xargs/cat are small C programs.
@@ -1002,6 +1019,11 @@ function corpusMarkdown(corpus, runs, tools, machine) {
         `Median wall time ratios (below 1 = discburn faster): ${others.map((t) => `discburn/${t} ${fmtRatio(db.median / stats[t].median)}`).join(", ")}.`,
       );
     }
+    if (stats["discburn-udf"] && stats["genisoimage-udf"]) {
+      lines.push(
+        `Bridge images (ISO 9660 + Joliet + Rock Ridge + UDF 1.02): discburn-udf/genisoimage-udf ${fmtRatio(stats["discburn-udf"].median / stats["genisoimage-udf"].median)}.`,
+      );
+    }
     if (corpus.corpus !== "large") {
       const perFile = ((db.rssKiB - machine.nodeBaselineKiB) * KiB) / corpus.files;
       lines.push(
@@ -1021,11 +1043,14 @@ async function main() {
   fs.mkdirSync(opts.dir, { recursive: true });
 
   // Preflight: every selected tool must be runnable.
-  if (opts.tools.includes("discburn") && !fs.existsSync(DISCBURN_BIN)) {
+  if (opts.tools.some((t) => t.startsWith("discburn")) && !fs.existsSync(DISCBURN_BIN)) {
     fail(`${DISCBURN_BIN} is missing; build it first: npx tsc -b packages/fsimage packages/cli`);
   }
   for (const tool of ["xorriso", "genisoimage"]) {
-    if (opts.tools.includes(tool) && spawnSync(tool, ["-version"], { stdio: "ignore" }).error) {
+    if (
+      opts.tools.some((t) => t === tool || t === `${tool}-udf`) &&
+      spawnSync(tool, ["-version"], { stdio: "ignore" }).error
+    ) {
       fail(`${tool} is not installed (or pick --tools without it)`);
     }
   }
