@@ -50,34 +50,38 @@ const work = mkdtempSync(join(tmpdir(), "discburn-large-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("files of 4 GiB and more", () => {
-  it("are written as multi-extent ISO 9660 files and split UDF extents that xorriso and 7z read back whole", { timeout: 600_000 }, async () => {
-    const xorriso = requireTool("xorriso");
-    const sevenZip = requireTool("7z");
-    const expected = createHash("sha256");
-    // A bridge image: ISO 9660 multi-extent records and UDF allocation descriptors split at 2^30 - 2048 bytes
-    // (UDF 2.3.10) point at the same data.
-    const img = new FileSystemImage({
-      creationTime: new Date(Date.UTC(2024, 0, 1)),
-      fileSystems: ["iso9660", "rockridge", "joliet", "udf"],
-      udfRevision: "2.50",
-    });
-    await img.addStream("/big.bin", SIZE, () => pattern(expected));
-    await img.addFile("/after.txt", new TextEncoder().encode("after the big file\n"));
-    const iso = join(work, "large.iso");
-    await img.createResultImage().writeTo(iso);
-    const want = expected.digest("hex");
+  it(
+    "are written as multi-extent ISO 9660 files and split UDF extents that xorriso and 7z read back whole",
+    { timeout: 600_000 },
+    async () => {
+      const xorriso = requireTool("xorriso");
+      const sevenZip = requireTool("7z");
+      const expected = createHash("sha256");
+      // A bridge image: ISO 9660 multi-extent records and UDF allocation descriptors split at 2^30 - 2048 bytes
+      // (UDF 2.3.10) point at the same data.
+      const img = new FileSystemImage({
+        creationTime: new Date(Date.UTC(2024, 0, 1)),
+        fileSystems: ["iso9660", "rockridge", "joliet", "udf"],
+        udfRevision: "2.50",
+      });
+      await img.addStream("/big.bin", SIZE, () => pattern(expected));
+      await img.addFile("/after.txt", new TextEncoder().encode("after the big file\n"));
+      const iso = join(work, "large.iso");
+      await img.createResultImage().writeTo(iso);
+      const want = expected.digest("hex");
 
-    const listing = (await run(xorriso, ["-indev", iso, "-find", "/", "-exec", "lsdl", "--"])).stdout.toString();
-    expect(listing).toMatch(new RegExp(`\\s${SIZE}\\s.*'/big.bin'`));
+      const listing = (await run(xorriso, ["-indev", iso, "-find", "/", "-exec", "lsdl", "--"])).stdout.toString();
+      expect(listing).toMatch(new RegExp(`\\s${SIZE}\\s.*'/big.bin'`));
 
-    const out = join(work, "xorriso-big.bin");
-    await run(xorriso, ["-osirrox", "on", "-indev", iso, "-extract", "/big.bin", out], { timeoutMs: 300_000 });
-    expect(await sha256OfFile(out)).toBe(want);
-    rmSync(out);
+      const out = join(work, "xorriso-big.bin");
+      await run(xorriso, ["-osirrox", "on", "-indev", iso, "-extract", "/big.bin", out], { timeoutMs: 300_000 });
+      expect(await sha256OfFile(out)).toBe(want);
+      rmSync(out);
 
-    expect(await sha256OfCommand(sevenZip, ["x", "-so", "-tiso", iso, "big.bin"])).toBe(want);
-    expect(await sha256OfCommand(sevenZip, ["x", "-so", "-tudf", iso, "big.bin"])).toBe(want);
-    const after = (await run(sevenZip, ["x", "-so", iso, "after.txt"])).stdout.toString();
-    expect(after).toBe("after the big file\n");
-  });
+      expect(await sha256OfCommand(sevenZip, ["x", "-so", "-tiso", iso, "big.bin"])).toBe(want);
+      expect(await sha256OfCommand(sevenZip, ["x", "-so", "-tudf", iso, "big.bin"])).toBe(want);
+      const after = (await run(sevenZip, ["x", "-so", iso, "after.txt"])).stdout.toString();
+      expect(after).toBe("after the big file\n");
+    },
+  );
 });

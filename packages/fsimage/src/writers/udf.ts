@@ -260,8 +260,7 @@ export class UdfWriter {
       // UDF-only image keeps them, like tiny files, inside the file entry.
       if (item.kind === "symlink") {
         node.embedded = this.options.embedSmallFiles && this.symlinkBytes(item).length <= this.embedRoom;
-      }
-      else if (item.kind === "file" && this.options.embedSmallFiles && item.size > 0 && item.size <= room) {
+      } else if (item.kind === "file" && this.options.embedSmallFiles && item.size > 0 && item.size <= room) {
         if (item.source.openSync) {
           node.embedded = true;
           this.embeddedSources.add(item.source);
