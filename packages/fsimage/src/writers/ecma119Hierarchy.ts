@@ -11,12 +11,11 @@ import {
 import { encodePathTableRecordInto, type PathTableByteOrder, pathTableRecordLength } from "../ecma119/pathTable.js";
 import { LayoutError } from "../errors.js";
 import { blocksFor, SECTOR_SIZE, type SectorAllocator, type SectorClaim } from "../layout/allocator.js";
-import { CE_LENGTH } from "../rockridge/entries.js";
+import { CE_LENGTH, encodeCE } from "../rockridge/entries.js";
 import { DirectoryItem, type ImageItem } from "../tree/items.js";
 import type { FileSource } from "../tree/sources.js";
 import type { FileDataLayout } from "./fileData.js";
 import {
-  encodeCE,
   pieceLength,
   type RockRidgeRecord,
   type RockRidgeWriter,

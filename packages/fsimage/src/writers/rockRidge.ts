@@ -4,7 +4,6 @@ import type { RecordedTime } from "../ecma119/dates.js";
 import { SECTOR_SIZE } from "../layout/allocator.js";
 import {
   CE_LENGTH,
-  encodeCE,
   encodeCL,
   encodeER,
   encodeNM,
@@ -257,4 +256,3 @@ export function pieceLength(split: SystemUseSplit, k: number): number {
   return split.pieces[k].reduce((n, e) => n + e.length, 0) + (k < split.pieces.length - 1 ? CE_LENGTH : 0);
 }
 
-export { encodeCE };

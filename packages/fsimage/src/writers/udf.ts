@@ -253,7 +253,7 @@ export class UdfWriter {
   }
 
   private decideEmbedding(): void {
-    const room = this.embedRoom - this.deviceAttributeBytes();
+    const room = this.embedRoom;
     for (const node of this.nodes) {
       const item = node.item;
       // Symlink targets go in a block of their own in bridge images (pycdlib reads no embedded data); a
@@ -267,10 +267,6 @@ export class UdfWriter {
         }
       }
     }
-  }
-
-  private deviceAttributeBytes(): number {
-    return 48;
   }
 
   private formGroups(): void {
