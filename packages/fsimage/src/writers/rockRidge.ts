@@ -255,4 +255,3 @@ export function splitSystemUse(entries: Uint8Array[], budget: number): SystemUse
 export function pieceLength(split: SystemUseSplit, k: number): number {
   return split.pieces[k].reduce((n, e) => n + e.length, 0) + (k < split.pieces.length - 1 ? CE_LENGTH : 0);
 }
-
