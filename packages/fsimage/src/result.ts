@@ -116,9 +116,17 @@ export class ResultImage {
     try {
       // Blocking writes of the emitter's small reused chunks (see emit/sectorStream.ts for why they are
       // small); the emitter hands the event loop a turn every few MiB, so signals and progress still flow.
-      const chunks = emitSectors(this.plan.claims, this.plan.sessionStart, this.plan.totalBlocks, options, true);
-      for await (const chunk of chunks) {
+      const write = (chunk: Uint8Array) => {
         for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
+      };
+      for await (const _ of emitSectors(
+        this.plan.claims,
+        this.plan.sessionStart,
+        this.plan.totalBlocks,
+        options,
+        write,
+      )) {
+        // With a sink the emitter writes everything itself and yields nothing.
       }
       if (options.fsync) fsyncSync(fd);
       closeSync(fd);

@@ -30,15 +30,16 @@ const YIELD_EVERY_BYTES = 16 << 20;
 /**
  * Yields the session's bytes from `sessionStart` to `sessionStart + totalBlocks`: claims in order, zeros in
  * the gaps, file data read from each source and never held whole. Chunks are fresh buffers the caller may
- * keep; with `reuseChunks` every chunk is the same buffer, valid only until the next one is requested
- * (ResultImage.writeTo writes each before asking for more).
+ * keep. With `sink`, every full stage goes to it synchronously instead (the same buffer each time, to be
+ * consumed before sink returns) and the generator yields nothing: ResultImage.writeTo writes that way, with
+ * no promise per 64 KiB.
  */
 export async function* emitSectors(
   claims: readonly SectorClaim[],
   sessionStart: number,
   totalBlocks: number,
   options: EmitOptions = {},
-  reuseChunks = false,
+  sink?: (chunk: Uint8Array) => void,
 ): AsyncGenerator<Uint8Array> {
   const { signal, onProgress } = options;
   // One spare byte: the last read of a file asks for one byte more than planned, to see a file that grew.
@@ -52,11 +53,16 @@ export async function* emitSectors(
       totalSectors: totalBlocks,
       currentFile,
     });
-  const take = (): Uint8Array => {
-    const chunk = reuseChunks ? stage.subarray(0, fill) : Buffer.from(stage.subarray(0, fill));
-    emitted += fill;
+  /** Hands the filled stage to the sink (returning null) or returns a copy to yield. */
+  const take = (): Uint8Array | null => {
+    const n = fill;
+    emitted += n;
     fill = 0;
-    return chunk;
+    if (sink) {
+      sink(stage.subarray(0, n));
+      return null;
+    }
+    return Buffer.from(stage.subarray(0, n));
   };
   /** Copies `data` (or `count` zeros when data is null) into the stage, yielding each full stage. */
   async function* put(data: Uint8Array | null, count: number): AsyncGenerator<Uint8Array> {
@@ -66,7 +72,10 @@ export async function* emitSectors(
       else stage.fill(0, fill, fill + n);
       fill += n;
       done += n;
-      if (fill === STAGE_BYTES) yield take();
+      if (fill === STAGE_BYTES) {
+        const chunk = take();
+        if (chunk) yield chunk;
+      }
     }
   }
 
@@ -107,7 +116,8 @@ export async function* emitSectors(
             fill += n;
             pos += n;
             if (fill === STAGE_BYTES) {
-              yield take();
+              const chunk = take();
+              if (chunk) yield chunk;
               await pace(STAGE_BYTES, source.describe());
             }
           }
@@ -132,6 +142,9 @@ export async function* emitSectors(
   }
   if (lba > sessionStart + totalBlocks) throw new LayoutError("claims run past the end of the session");
   yield* put(null, (sessionStart + totalBlocks - lba) * SECTOR_SIZE);
-  if (fill > 0) yield take();
+  if (fill > 0) {
+    const chunk = take();
+    if (chunk) yield chunk;
+  }
   report(undefined);
 }
