@@ -1,0 +1,184 @@
+// @discburn/mmc: SCSI/MMC command builders, response parsers and sense decoding (no transport here).
+
+export type { BlankOptions } from "./commands/blank.js";
+export { BLANKING_TYPE, buildBlank } from "./commands/blank.js";
+export { fromHex, MalformedResponseError, toHex } from "./commands/bytes.js";
+export type { CapabilitiesPage, WriteSpeedDescriptor } from "./commands/capabilitiesPage.js";
+export { parseCapabilitiesPage } from "./commands/capabilitiesPage.js";
+export type { DataDirection, ScsiCommand } from "./commands/cdb.js";
+export { makeCommand, OPCODE, opcodeName } from "./commands/cdb.js";
+export type { CloseTrackSessionOptions } from "./commands/closeTrackSession.js";
+export { buildCloseTrackSession, CLOSE_FUNCTION } from "./commands/closeTrackSession.js";
+export type { Feature, FeatureCommon, FeatureDescriptor, FeatureKind } from "./commands/features.js";
+export { decodeFeature, FEATURE, featureName, LOADING_MECHANISM } from "./commands/features.js";
+export type { FormatDescriptor, FormatParameterList, FormatUnitOptions } from "./commands/formatUnit.js";
+export {
+  BD_FORMAT_SUBTYPE,
+  bdReFormatDescriptor,
+  buildFormatUnit,
+  buildFormatUnitImmediate,
+  decodeFormatParameterList,
+  dvdPlusRwFormatDescriptor,
+  encodeFormatParameterList,
+  FORMAT_TYPE,
+} from "./commands/formatUnit.js";
+export type { Configuration, GetConfigurationOptions, RequestType } from "./commands/getConfiguration.js";
+export {
+  buildGetConfiguration,
+  encodeConfiguration,
+  findFeature,
+  isFeatureCurrent,
+  parseConfiguration,
+  REQUEST_TYPE,
+} from "./commands/getConfiguration.js";
+export type {
+  EventStatus,
+  GetEventStatusNotificationOptions,
+  MediaEvent,
+} from "./commands/getEventStatusNotification.js";
+export {
+  buildGetEventStatusNotification,
+  MEDIA_EVENT,
+  NOTIFICATION_CLASS,
+  parseEventStatus,
+} from "./commands/getEventStatusNotification.js";
+export type {
+  GetPerformanceOptions,
+  NominalPerformance,
+  Performance,
+  PerformanceException,
+  WriteSpeed,
+  WriteSpeeds,
+} from "./commands/getPerformance.js";
+export {
+  buildGetPerformance,
+  buildGetWriteSpeeds,
+  PERFORMANCE_EXCEPT,
+  PERFORMANCE_TYPE,
+  parsePerformance,
+  parseWriteSpeeds,
+} from "./commands/getPerformance.js";
+export type { InquiryData, InquiryOptions } from "./commands/inquiry.js";
+export { buildInquiry, encodeInquiry, PERIPHERAL_DEVICE_TYPE, parseInquiry } from "./commands/inquiry.js";
+export type { MechanismStatus } from "./commands/mechanismStatus.js";
+export { buildMechanismStatus, MECHANISM_STATE, parseMechanismStatus } from "./commands/mechanismStatus.js";
+export type { ModePage, ModeParameters, ModeSelect10Options, ModeSense10Options } from "./commands/modeParameters.js";
+export {
+  buildModeSelect10,
+  buildModeSense10,
+  encodeModeSelectParameterList,
+  encodeModeSenseData,
+  findModePage,
+  MODE_PAGE,
+  PAGE_CONTROL,
+  parseModeSense10,
+} from "./commands/modeParameters.js";
+export type { Msf } from "./commands/msf.js";
+export { lbaToMsf, msfFieldToLba, msfToLba } from "./commands/msf.js";
+export { buildPreventAllowMediumRemoval, PREVENT } from "./commands/preventAllowMediumRemoval.js";
+export type { MediaFamily, Profile } from "./commands/profiles.js";
+export { allProfiles, PROFILE, profileInfo, profileName } from "./commands/profiles.js";
+export type { Read12Options, ReadOptions } from "./commands/read.js";
+export { buildRead10, buildRead12 } from "./commands/read.js";
+export type { BufferCapacity } from "./commands/readBufferCapacity.js";
+export { buildReadBufferCapacity, parseBufferCapacity } from "./commands/readBufferCapacity.js";
+export type { Capacity } from "./commands/readCapacity.js";
+export { buildReadCapacity10, encodeCapacity, parseCapacity } from "./commands/readCapacity.js";
+export type {
+  DiscInformation,
+  DiscInformationFields,
+  DiscStatusName,
+  ReadDiscInformationOptions,
+} from "./commands/readDiscInformation.js";
+export {
+  BACKGROUND_FORMAT,
+  buildReadDiscInformation,
+  DISC_STATUS,
+  DISC_TYPE,
+  encodeDiscInformation,
+  parseDiscInformation,
+  SESSION_STATE,
+} from "./commands/readDiscInformation.js";
+export type { FormatCapacities, FormattableCapacity } from "./commands/readFormatCapacities.js";
+export {
+  buildReadFormatCapacities,
+  CAPACITY_DESCRIPTOR_TYPE,
+  parseFormatCapacities,
+} from "./commands/readFormatCapacities.js";
+export type {
+  FormattedToc,
+  MultisessionInfo,
+  RawToc,
+  RawTocEntry,
+  ReadTocOptions,
+  TocFormat,
+  TrackDescriptor,
+} from "./commands/readTocPmaAtip.js";
+export {
+  buildReadTocPmaAtip,
+  parseFormattedToc,
+  parseMultisessionInfo,
+  parseRawToc,
+  TOC_FORMAT,
+} from "./commands/readTocPmaAtip.js";
+export type {
+  ReadTrackInformationOptions,
+  TrackInformation,
+  TrackInformationFields,
+} from "./commands/readTrackInformation.js";
+export {
+  buildReadTrackInformation,
+  buildReadTrackInformationByLba,
+  buildReadTrackInformationByTrack,
+  encodeTrackInformation,
+  INVISIBLE_TRACK,
+  parseTrackInformation,
+  TRACK_ADDRESS_TYPE,
+} from "./commands/readTrackInformation.js";
+export type { RequestSenseOptions } from "./commands/requestSense.js";
+export { buildRequestSense, parseRequestSense } from "./commands/requestSense.js";
+export type { ReserveTrackOptions } from "./commands/reserveTrack.js";
+export { buildReserveTrack } from "./commands/reserveTrack.js";
+export type { SetCdSpeedOptions } from "./commands/setCdSpeed.js";
+export { buildSetCdSpeed, MAX_SPEED } from "./commands/setCdSpeed.js";
+export type { PerformanceDescriptor } from "./commands/setStreaming.js";
+export {
+  buildSetStreaming,
+  decodePerformanceDescriptor,
+  encodePerformanceDescriptor,
+  performanceDescriptorForSpeed,
+} from "./commands/setStreaming.js";
+export type { StartStopAction, StartStopUnitOptions } from "./commands/startStopUnit.js";
+export { buildStartStopUnit, START_STOP } from "./commands/startStopUnit.js";
+export type { SynchronizeCacheOptions } from "./commands/synchronizeCache.js";
+export { buildSynchronizeCache10 } from "./commands/synchronizeCache.js";
+export { buildTestUnitReady } from "./commands/testUnitReady.js";
+export type { Write12Options, WriteOptions } from "./commands/write.js";
+export { buildWrite10, buildWrite12 } from "./commands/write.js";
+export type { WriteParameters } from "./commands/writeParametersPage.js";
+export {
+  buildModeSelectWriteParameters,
+  DATA_BLOCK_TYPE,
+  defaultWriteParameters,
+  encodeWriteParametersPage,
+  MULTISESSION,
+  parseWriteParametersPage,
+  SESSION_FORMAT,
+  TRACK_MODE,
+  WRITE_TYPE,
+} from "./commands/writeParametersPage.js";
+export type { RetryAdvice, ScsiErrorInit, SenseData, SenseFields, SenseKeySpecific } from "./sense.js";
+export {
+  ascText,
+  decodeSense,
+  describeSense,
+  encodeDescriptorSense,
+  encodeFixedSense,
+  retryAdvice,
+  SCSI_STATUS,
+  ScsiError,
+  SENSE_KEY,
+  senseHint,
+  senseKeyName,
+  statusName,
+} from "./sense.js";
