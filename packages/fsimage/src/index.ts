@@ -23,6 +23,21 @@ export {
 export type { AddFileOptions, AddTreeOptions, FileData } from "./image.js";
 export { FileSystemImage } from "./image.js";
 export type { FileSystemKind, ImageOptions } from "./options.js";
+export type { BlockSource, ReadLimits } from "./read/blockSource.js";
+export { BLOCK_SIZE, DEFAULT_READ_LIMITS, ImageFileSource, MemorySource } from "./read/blockSource.js";
+export { ImageReadError } from "./read/errors.js";
+export type { Extent } from "./read/extentSource.js";
+export { ExtentSource } from "./read/extentSource.js";
+export type {
+  ElToritoEmulation,
+  ElToritoEntry,
+  ElToritoPlatform,
+  IdentifiedFileSystems,
+  IdentifyOptions,
+} from "./read/identify.js";
+export { identifyFileSystems } from "./read/identify.js";
+export type { ImportableFileSystem, ImportOptions, ImportResult } from "./read/importer.js";
+export { IMPORT_PREFERENCE, importFileSystem } from "./read/importer.js";
 export type { NameMapping, WriteOptions } from "./result.js";
 export { ResultImage } from "./result.js";
 export type { AddTreeReport, SkippedHostEntry } from "./tree/hostTree.js";

@@ -99,7 +99,8 @@ interface UdfDirectory {
   item: DirectoryItem;
   node: UdfNode;
   parent: UdfDirectory | null;
-  entries: Array<{ name: string; node: UdfNode }>;
+  /** Each name with the tree item it stands for (hard links: several items, one node). */
+  entries: Array<{ name: string; node: UdfNode; item: ImageItem }>;
   streamLength: number;
 }
 
@@ -219,7 +220,7 @@ export class UdfWriter {
           this.files++;
         }
         node.links++;
-        dir.entries.push({ name: names.get(child)!, node });
+        dir.entries.push({ name: names.get(child)!, node, item: child });
       }
       dir.streamLength = fileIdentifierLength("") + dir.entries.reduce((n, e) => n + fileIdentifierLength(e.name), 0);
     }
@@ -785,7 +786,7 @@ export class UdfWriter {
       for (const e of dir.entries) {
         const path = `${base}/${e.name}`;
         if (e.node.dir) paths.set(e.node.dir, path);
-        yield [e.node.item, path];
+        yield [e.item, path];
       }
     }
   }
