@@ -119,6 +119,34 @@ describe("discburn", () => {
     expect(readdirSync(work).filter((n) => n.endsWith(".part"))).toEqual([]);
   });
 
+  it("appends a session: adds, removes and renames, and the grown image imports to the new tree", async () => {
+    const img = join(work, "grow.iso");
+    expect((await discburn(["create", src, "-o", img, "-q"])).code).toBe(0);
+    const more = join(work, "more");
+    mkdirSync(more);
+    writeFileSync(join(more, "added.txt"), "session 2\n");
+    const r = await discburn([
+      "append",
+      img,
+      more,
+      "--remove",
+      "/docs",
+      "--rename",
+      "/readme.txt=/README.md",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ sessionStart: expect.any(Number) });
+    const { ImageFileSource, importFileSystem } = await import("@discburn/fsimage");
+    const source = await ImageFileSource.open(img);
+    const { root } = await importFileSystem(source);
+    expect([...root.children()].map((c) => c.name)).toEqual(["README.md", "added.txt"]);
+    await source.close();
+    const missing = await discburn(["append", img, "--remove", "/nope"]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/\/nope is not in the image/);
+  });
+
   it("stops on Ctrl-C with exit code 130 and leaves no image behind", async () => {
     const big = join(work, "big");
     mkdirSync(big);

@@ -186,6 +186,23 @@ export class FileSystemImage {
     item.parent.delete(item.name);
   }
 
+  /** Moves or renames an item (with everything below it) to `to`; parent directories are created. */
+  rename(from: string, to: string): void {
+    const item = this.lookup(from);
+    if (!item || !item.parent) throw new TreeError(`${from} is not in the image (the root cannot be moved)`, from);
+    const parts = splitImagePath(to);
+    if (parts.length === 0) throw new TreeError("the root cannot be a rename target", to);
+    const dir = this.addDirectory(parts.slice(0, -1).join("/"));
+    for (let d: DirectoryItem | null = dir; d; d = d.parent) {
+      if (d === item) throw new TreeError(`cannot move ${from} into itself (${to})`, to);
+    }
+    const name = parts[parts.length - 1];
+    if (dir.get(name)) throw new TreeError(`${to} already exists in the image; remove it first`, to);
+    item.parent.delete(item.name);
+    item.name = name;
+    dir.add(item);
+  }
+
   /** Counts of what the tree holds ("other" counts symlinks and special files). */
   stats(): { files: number; directories: number; other: number; bytes: number } {
     let files = 0;

@@ -3,6 +3,7 @@ import os from "node:os";
 import type { InterchangeLevel } from "./ecma119/names.js";
 import { isSurrogate } from "./encoding/ucs2.js";
 import { InvalidArgumentError } from "./errors.js";
+import type { BlockSource } from "./read/blockSource.js";
 import type { BootOptions } from "./writers/elTorito.js";
 import { UDF_REVISIONS, type UdfRevision } from "./writers/udf.js";
 
@@ -63,6 +64,12 @@ export interface ImageOptions {
    * SOURCE_DATE_EPOCH. Default: true when SOURCE_DATE_EPOCH is set or creationTime is given.
    */
   reproducible?: boolean;
+  /**
+   * The medium (an image file or a disc) this session is appended to. Files imported from it keep their data
+   * where it is: the new session's records point at the old extents. Use with `sessionStart` (its next
+   * writable block). UDF in an appended session is not supported yet.
+   */
+  medium?: BlockSource;
   /** El Torito boot images (BIOS and UEFI side by side) and an optional isohybrid MBR/GPT (IMAPI2's BootImageOptions, as a list). */
   boot?: BootOptions;
 }
@@ -91,6 +98,7 @@ export interface ResolvedOptions {
   sessionStart: number;
   reproducible: boolean;
   boot: BootOptions | null;
+  medium: BlockSource | null;
 }
 
 export const DEFAULT_APPLICATION_ID = "DISCBURN - DISC MASTERING AND BURNING ENGINE";
@@ -140,6 +148,11 @@ export function resolveOptions(o: ImageOptions): ResolvedOptions {
   }
   if (!fs.includes("iso9660") && (fs.includes("joliet") || fs.includes("rockridge"))) {
     throw new InvalidArgumentError("Joliet and Rock Ridge extend ISO 9660: add iso9660 to the file systems");
+  }
+  if (o.medium && fs.includes("udf")) {
+    throw new InvalidArgumentError(
+      "UDF in an appended session is not supported yet: leave udf out of the file systems",
+    );
   }
   if (!fs.includes("iso9660") && !fs.includes("udf")) {
     throw new InvalidArgumentError("an image needs ISO 9660 or UDF (or both)");
@@ -197,6 +210,7 @@ export function resolveOptions(o: ImageOptions): ResolvedOptions {
     sessionStart: start,
     reproducible: o.reproducible ?? (o.creationTime !== undefined || epoch !== undefined),
     boot: o.boot ?? null,
+    medium: o.medium ?? null,
   };
 }
 

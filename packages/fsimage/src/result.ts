@@ -41,6 +41,11 @@ export class ResultImage {
     return this.plan.totalBlocks * SECTOR_SIZE;
   }
 
+  /** Blocks of the volume descriptor set at session start + 16 (what a grown image's head receives). */
+  get volumeDescriptorBlocks(): number {
+    return this.plan.descriptorBlocks;
+  }
+
   /** First LBA of this session (0 unless the image was planned to be appended). */
   get sessionStart(): number {
     return this.plan.sessionStart;

@@ -22,6 +22,8 @@ export const SESSION_HEAD_BLOCKS = 32;
 
 export interface ImagePlan {
   sessionStart: number;
+  /** Blocks of the volume descriptor set (and UDF recognition sequence) at session start + 16. */
+  descriptorBlocks: number;
   /** Blocks of this session, from sessionStart to its end. */
   totalBlocks: number;
   claims: SectorClaim[];
@@ -61,6 +63,7 @@ const PLAN_STEPS: readonly PlanStep[] = [
         boot: plan.elTorito !== null,
         udf: plan.udf !== null,
       });
+      plan.descriptorBlocks = count;
       alloc.claimAt(SYSTEM_AREA_BLOCKS, count, "volume descriptor set", {
         kind: "metadata",
         encode: () =>
@@ -121,7 +124,7 @@ const PLAN_STEPS: readonly PlanStep[] = [
 
 export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeName: string): ImagePlan {
   const alloc = new SectorAllocator(options.sessionStart, SESSION_HEAD_BLOCKS);
-  const data = new FileDataLayout();
+  const data = new FileDataLayout(options.medium);
   if (options.boot && !options.iso9660) {
     throw new InvalidArgumentError("El Torito boot needs ISO 9660: add iso9660 to the file systems");
   }
@@ -177,6 +180,7 @@ export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeN
     elTorito,
     data,
     warnings: [],
+    descriptorBlocks: 0,
   };
   const ctx: PlanContext = { root, alloc, plan, options, volumeName };
   for (const step of PLAN_STEPS) step.run(ctx);

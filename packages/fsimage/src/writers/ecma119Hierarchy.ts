@@ -280,9 +280,24 @@ export class Ecma119Hierarchy {
       throw new LayoutError(`${message}; strict mode refuses it (shorten the tree or drop --strict)`);
   }
 
+  /** Directory records a file needs: one per extent piece of at most MAX_SECTION_BYTES (one when empty). */
   private sectionsOf(item: ImageItem): number {
-    if (item.kind !== "file" || item.size <= MAX_SINGLE_EXTENT) return 1;
-    return Math.ceil(item.size / MAX_SECTION_BYTES);
+    if (item.kind !== "file" || item.size === 0) return 1;
+    const extents = this.data.extentCountOf(item.source);
+    if (extents === 1) return item.size <= MAX_SINGLE_EXTENT ? 1 : Math.ceil(item.size / MAX_SECTION_BYTES);
+    return this.data.extentsOf(item.source).reduce((n, e) => n + Math.ceil(e.bytes / MAX_SECTION_BYTES), 0);
+  }
+
+  /** The extents a file's records describe: whole when they fit one record, else pieces of MAX_SECTION_BYTES. */
+  private sectionPieces(source: FileSource, size: number): Array<{ lba: number; bytes: number }> {
+    const extents = this.data.extentsOf(source);
+    if (extents.length === 1 && size <= MAX_SINGLE_EXTENT) return [{ lba: extents[0].lba, bytes: size }];
+    if (!this.options.multiExtent) {
+      throw new LayoutError(
+        `${source.describe()} needs several extents; that takes ISO 9660 level 3 (multi-extent files)`,
+      );
+    }
+    return this.data.piecesOf(source, MAX_SECTION_BYTES);
   }
 
   /** POSIX link count: a directory's "." and ".." plus its subdirectories (as Rock Ridge readers see them). */
@@ -559,14 +574,14 @@ export class Ecma119Hierarchy {
       const size = file.kind === "file" ? file.size : 0;
       // Symlinks, special files and CL placeholders are zero-length records (RRIP 4.1.5.1); empty files
       // point at LBA 0.
-      const start = file.kind === "file" ? this.data.locationOf(file.source) : 0;
-      const sections = this.sectionsOf(file);
-      for (let s = 0; s < sections; s++) {
-        const last = s === sections - 1;
+      const pieces =
+        file.kind === "file" && size > 0 ? this.sectionPieces(file.source, size) : [{ lba: 0, bytes: size }];
+      for (let s = 0; s < pieces.length; s++) {
+        const last = s === pieces.length - 1;
         put({
           extendedAttributeLength: 0,
-          extentLocation: start + (s * MAX_SECTION_BYTES) / SECTOR_SIZE,
-          dataLength: last ? size - s * MAX_SECTION_BYTES : MAX_SECTION_BYTES,
+          extentLocation: pieces[s].lba,
+          dataLength: pieces[s].bytes,
           recordingTime: time,
           fileFlags: last ? 0 : FileFlags.multiExtent,
           fileUnitSize: 0,

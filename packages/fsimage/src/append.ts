@@ -1,0 +1,195 @@
+// Appending a session to an image file and growing it in place (issue 5): import the newest tree, edit it,
+// write a new session after the old data whose records point at the old extents, then rewrite the head of
+// the file (the volume descriptors at 16) so every reader opening the file sees the new tree.
+//
+// Layout and order (as xorriso grows images and growisofs grows overwritable media): the new session starts
+// at the first 32-block boundary after the image; its bytes are written and flushed first, and only then are
+// its volume descriptors copied over the first session's (blocks 16..), and flushed. An interruption before
+// that copy leaves the previous tree intact: the old head still describes it. The first 16 blocks (system
+// area: MBR, GPT) are never touched. The head copy must not overwrite anything the old image uses: images
+// from other tools may keep path tables or data right after their descriptors, so the blocks the new set
+// needs beyond the old one are checked against every structure and extent of the old tree, and the append
+// is refused when they overlap.
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import type { EmitOptions } from "./emit/sectorStream.js";
+import { CancelledError, DiscburnError, InvalidArgumentError, OutputError } from "./errors.js";
+import { FileSystemImage } from "./image.js";
+import { SECTOR_SIZE } from "./layout/allocator.js";
+import type { FileSystemKind, ImageOptions } from "./options.js";
+import { ImageFileSource } from "./read/blockSource.js";
+import { ExtentSource } from "./read/extentSource.js";
+import { type IdentifiedFileSystems, identifyFileSystems } from "./read/identify.js";
+import { importFileSystem } from "./read/importer.js";
+import { readPathTableExtents } from "./read/pathTables.js";
+import type { DirectoryItem, ImageItem } from "./tree/items.js";
+
+/** New sessions start on a 32-block (64 KiB) boundary, like a session head. */
+const SESSION_ALIGNMENT = 32;
+const HEAD_START = 16;
+
+export interface AppendOptions {
+  /** Image options for the new session (file systems default to those of the newest session). */
+  image?: Omit<ImageOptions, "sessionStart" | "medium">;
+  /** Test hook: fail after this many bytes of the new session, or just before the head is rewritten. */
+  faultInjection?: { afterSessionBytes?: number; beforeHead?: boolean };
+}
+
+/** An image file opened for appending: edit `image` (its tree is the newest one), then `commit()`. */
+export class AppendSession {
+  private committed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly source: ImageFileSource,
+    readonly image: FileSystemImage,
+    readonly sessionStart: number,
+    readonly previous: IdentifiedFileSystems,
+    private readonly oldHeadBlocks: number,
+    private readonly options: AppendOptions,
+  ) {}
+
+  static async open(path: string, options: AppendOptions = {}): Promise<AppendSession> {
+    const source = await ImageFileSource.open(path);
+    try {
+      const identified = await identifyFileSystems(source);
+      if (!identified.iso9660) {
+        throw new InvalidArgumentError(`${path} has no ISO 9660 volume to append to`);
+      }
+      if (identified.udf) {
+        throw new InvalidArgumentError(
+          `${path} carries UDF; appending to UDF images is not supported yet (UDF readers would keep seeing the old tree)`,
+        );
+      }
+      const imported = await importFileSystem(source, {
+        fileSystem: identified.rockRidge ? "rockridge" : identified.joliet ? "joliet" : "iso9660",
+      });
+      const fileSystems: FileSystemKind[] = ["iso9660"];
+      if (identified.rockRidge) fileSystems.push("rockridge");
+      if (identified.joliet) fileSystems.push("joliet");
+      const sessionStart = Math.ceil(source.blockCount / SESSION_ALIGNMENT) * SESSION_ALIGNMENT;
+      const image = new FileSystemImage({
+        fileSystems,
+        volumeName: identified.volumeName || undefined,
+        rockRidgeVersion: identified.rockRidge?.version === "1.12" ? "1.12" : identified.rockRidge ? "1.09" : undefined,
+        ...options.image,
+        sessionStart,
+        medium: source,
+      });
+      adoptTree(image.root, imported.root);
+      const oldHeadBlocks = await descriptorAreaBlocks(source);
+      return new AppendSession(path, source, image, sessionStart, identified, oldHeadBlocks, options);
+    } catch (e) {
+      await source.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Writes the new session after the old data, flushes it, then rewrites the head and flushes again.
+   * Removed files' data stays in the image, unreachable from the new tree.
+   */
+  async commit(options: EmitOptions = {}): Promise<{ sessionStart: number; sessionBlocks: number }> {
+    if (this.committed) throw new InvalidArgumentError("this append session was already committed");
+    this.committed = true;
+    const result = this.image.createResultImage();
+    const vdBlocks = result.volumeDescriptorBlocks;
+    await this.checkHeadRoom(vdBlocks);
+    let fd: number;
+    try {
+      fd = openSync(this.path, "r+");
+    } catch (e) {
+      throw new OutputError(`cannot open ${this.path} for writing: ${(e as Error).message}`, this.path, { cause: e });
+    }
+    try {
+      // 1. The session, written after the old data.
+      let position = this.sessionStart * SECTOR_SIZE;
+      let written = 0;
+      const head = new Uint8Array(vdBlocks * SECTOR_SIZE);
+      const headStart = (this.sessionStart + HEAD_START) * SECTOR_SIZE;
+      for await (const chunk of result.stream(options)) {
+        const limit = this.options.faultInjection?.afterSessionBytes;
+        if (limit !== undefined && written + chunk.length > limit) {
+          writeSync(fd, chunk, 0, limit - written, position);
+          throw new OutputError(`injected fault after ${limit} bytes of the new session`, this.path);
+        }
+        writeSync(fd, chunk, 0, chunk.length, position);
+        // Keep the session's own descriptors: they become the new head.
+        const from = Math.max(position, headStart);
+        const to = Math.min(position + chunk.length, headStart + head.length);
+        if (from < to) head.set(chunk.subarray(from - position, to - position), from - headStart);
+        position += chunk.length;
+        written += chunk.length;
+      }
+      fsyncSync(fd);
+      if (this.options.faultInjection?.beforeHead) {
+        throw new OutputError("injected fault before the head was rewritten", this.path);
+      }
+      // 2. The head: the new descriptors at 16, the rest of the old descriptor area zeroed.
+      const area = new Uint8Array(Math.max(this.oldHeadBlocks, vdBlocks) * SECTOR_SIZE);
+      area.set(head);
+      writeSync(fd, area, 0, area.length, HEAD_START * SECTOR_SIZE);
+      fsyncSync(fd);
+      return { sessionStart: this.sessionStart, sessionBlocks: result.totalBlocks };
+    } catch (e) {
+      if (e instanceof DiscburnError) throw e;
+      if (e instanceof Error && e.name === "AbortError") throw new CancelledError("append was cancelled");
+      throw new OutputError(`error appending to ${this.path}: ${(e as Error).message}`, this.path, { cause: e });
+    } finally {
+      closeSync(fd);
+      await this.source.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.committed) await this.source.close();
+  }
+
+  /** The new set may only grow into blocks that no structure or file of the old image uses. */
+  private async checkHeadRoom(vdBlocks: number): Promise<void> {
+    if (vdBlocks > 32 - HEAD_START) {
+      throw new InvalidArgumentError(
+        `the new session needs ${vdBlocks} descriptor blocks; the head holds ${32 - HEAD_START}`,
+      );
+    }
+    if (vdBlocks <= this.oldHeadBlocks) return;
+    const first = HEAD_START + this.oldHeadBlocks;
+    const last = HEAD_START + vdBlocks; // exclusive
+    const used: Array<[number, number, string]> = [];
+    for (const [lba, blocks, what] of await readPathTableExtents(this.source)) used.push([lba, blocks, what]);
+    const walk = (dir: DirectoryItem) => {
+      for (const c of dir.unsortedChildren()) {
+        if (c.kind === "directory") walk(c);
+        else if (c.kind === "file" && c.source instanceof ExtentSource) {
+          for (const e of c.source.extents) used.push([e.lba, Math.ceil(e.bytes / SECTOR_SIZE), c.path]);
+        }
+      }
+    };
+    walk(this.image.root);
+    const clash = used.find(([lba, blocks]) => lba < last && lba + blocks > first);
+    if (clash) {
+      throw new InvalidArgumentError(
+        `cannot grow ${this.path} in place: the new volume descriptors need blocks ${first}-${last - 1}, ` +
+          `where the old image keeps ${clash[2]} (block ${clash[0]}); write a session image instead, or rebuild the image`,
+      );
+    }
+  }
+}
+
+/** Moves the imported tree's children (and the root's attributes) into the new image's root. */
+function adoptTree(into: DirectoryItem, from: DirectoryItem): void {
+  Object.assign(into, { mtimeMs: from.mtimeMs, atimeMs: from.atimeMs, ctimeMs: from.ctimeMs, mode: from.mode });
+  const children: ImageItem[] = [...from.unsortedChildren()];
+  for (const c of children) into.add(c, true);
+}
+
+/** Blocks of the old image's descriptor area from 16: volume descriptors up to the terminator, then BEA/NSR/TEA. */
+async function descriptorAreaBlocks(source: ImageFileSource): Promise<number> {
+  let n = 0;
+  for (let lba = HEAD_START; lba < 32 && lba < source.blockCount; lba++) {
+    const b = await source.read(lba, 1);
+    const id = Buffer.from(b.subarray(1, 6)).toString("latin1");
+    if (!["CD001", "BEA01", "NSR02", "NSR03", "TEA01", "BOOT2", "CDW02"].includes(id)) break;
+    n = lba - HEAD_START + 1;
+  }
+  return n;
+}

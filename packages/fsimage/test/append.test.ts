@@ -1,0 +1,226 @@
+// Appending sessions: growing an image file in place (discburn's own images and other tools'), what
+// independent readers see afterwards (xorriso, isoinfo, pycdlib, the Linux kernel), interruption at several
+// points, xorriso appending to discburn's image, and a session image for write-once media.
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mountAndListAll } from "../../../tools/qemu/harness.mjs";
+import { AppendSession, FileSystemImage, ImageFileSource, importFileSystem } from "../src/index.js";
+import { readIsoinfo, readPycdlib, readXorriso } from "./oracles/readers.js";
+import { requireTool, run } from "./oracles/tools.js";
+import { hostTree, type Tree } from "./oracles/tree.js";
+
+let work = "";
+let v1 = "";
+let v2 = "";
+const T = 1_700_000_000;
+
+/** Session 1's tree, and session 2's: a file added, one removed, one renamed, a directory added. */
+function buildTrees(): void {
+  v1 = join(work, "v1");
+  v2 = join(work, "v2");
+  for (const root of [v1, v2]) mkdirSync(join(root, "sub"), { recursive: true });
+  const common: Array<[string, string | Buffer]> = [
+    ["keep.txt", "kept from session 1\n"],
+    ["big.bin", Buffer.alloc(600_000, 7)],
+    ["sub/inner.txt", "inner\n"],
+  ];
+  for (const root of [v1, v2]) for (const [rel, c] of common) writeFileSync(join(root, rel), c);
+  writeFileSync(join(v1, "gone.txt"), "removed in session 2\n");
+  writeFileSync(join(v1, "draft.txt"), "renamed in session 2\n");
+  writeFileSync(join(v2, "final.txt"), "renamed in session 2\n");
+  mkdirSync(join(v2, "added"));
+  writeFileSync(join(v2, "added", "new.txt"), "new in session 2\n");
+  for (const root of [v1, v2]) {
+    for (const e of hostTree(root, { hash: false }).sort((a, b) => b.path.length - a.path.length)) {
+      utimesSync(join(root, e.path), T, T);
+    }
+    utimesSync(root, T, T);
+  }
+}
+
+/** Applies session 2's edits to an append session. */
+async function editToV2(s: AppendSession): Promise<void> {
+  s.image.remove("/gone.txt");
+  s.image.rename("/draft.txt", "/final.txt");
+  await s.image.addFile("/added/new.txt", new TextEncoder().encode("new in session 2\n"), { mtimeMs: T * 1000 });
+  s.image.lookup("/added")!.mtimeMs = T * 1000;
+}
+
+const files = (t: Tree) => t.filter((e) => e.type === "file").map(({ path, size, sha256 }) => ({ path, size, sha256 }));
+
+async function discburnImage(file: string, src: string): Promise<void> {
+  const img = new FileSystemImage({ volumeName: "GROWN", creationTime: new Date(T * 1000) });
+  await img.addTree(src);
+  await img.createResultImage().writeTo(file);
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "discburn-append-"));
+  buildTrees();
+});
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("growing a discburn image in place", () => {
+  let grown = "";
+  beforeAll(async () => {
+    grown = join(work, "grown.iso");
+    await discburnImage(grown, v1);
+    const before = statSync(grown).size;
+    const s = await AppendSession.open(grown);
+    await editToV2(s);
+    const done = await s.commit();
+    expect(done.sessionStart * 2048).toBeGreaterThanOrEqual(before);
+    // Old data is pointed at, not copied: the new session is small next to big.bin.
+    expect(done.sessionBlocks * 2048).toBeLessThan(300_000);
+  });
+
+  it("shows the new tree to xorriso (Rock Ridge), isoinfo (Joliet) and pycdlib, with old data intact", async () => {
+    const want = files(hostTree(v2));
+    expect(files(await readXorriso(grown, "rockridge"))).toEqual(want);
+    expect(files(await readIsoinfo(grown, "joliet"))).toEqual(want);
+    expect(files(await readPycdlib(grown, "rockridge"))).toEqual(want);
+  });
+
+  it("imports back to the new tree, and a second append builds on it", async () => {
+    const s = await AppendSession.open(grown);
+    await s.image.addFile("/third.txt", new TextEncoder().encode("session 3\n"));
+    await s.commit();
+    const src = await ImageFileSource.open(grown);
+    const { root } = await importFileSystem(src);
+    expect(root.get("third.txt")?.kind).toBe("file");
+    expect(root.get("final.txt")?.kind).toBe("file");
+    expect(root.get("gone.txt")).toBeUndefined();
+    await src.close();
+  });
+
+  it("is mounted by the Linux kernel with the newest tree", async () => {
+    requireTool("qemu-system-x86_64");
+    const [m] = await mountAndListAll({ image: grown, mounts: [{ fs: "iso9660" }], timeoutMs: 180_000 });
+    expect(m.mounted, m.mountError).toBe(true);
+    const paths = m.tree.map((e) => e.path);
+    expect(paths).toContain("/third.txt");
+    expect(paths).toContain("/added/new.txt");
+    expect(paths).not.toContain("/gone.txt");
+    const big = m.tree.find((e) => e.path === "/big.bin");
+    expect(big?.sha256).toBe(hostTree(v1).find((e) => e.path === "/big.bin")?.sha256);
+  }, 200_000);
+});
+
+describe("interruption", () => {
+  it.each([
+    ["in the middle of the new session", { afterSessionBytes: 70_000 }],
+    ["after the session, before the head is rewritten", { beforeHead: true }],
+  ] as const)("%s leaves the previous tree readable", async (_label, fault) => {
+    const file = join(work, `fault-${fault.beforeHead ? "head" : "mid"}.iso`);
+    await discburnImage(file, v1);
+    const s = await AppendSession.open(file, { faultInjection: fault });
+    await editToV2(s);
+    await expect(s.commit()).rejects.toThrow(/injected fault/);
+    expect(files(await readXorriso(file, "rockridge"))).toEqual(files(hostTree(v1)));
+    const src = await ImageFileSource.open(file);
+    const { root } = await importFileSystem(src);
+    expect(root.get("gone.txt")?.kind).toBe("file");
+    await src.close();
+  });
+});
+
+describe("other tools' images", () => {
+  it("grows an image made by xorriso -as mkisofs -R -J", async () => {
+    const file = join(work, "xorriso.iso");
+    await run(requireTool("xorriso"), ["-as", "mkisofs", "-R", "-J", "-quiet", "-o", file, v1]);
+    const s = await AppendSession.open(file);
+    await editToV2(s);
+    await s.commit();
+    expect(files(await readXorriso(file, "rockridge"))).toEqual(files(hostTree(v2)));
+  });
+
+  it("grows an image made by genisoimage -R -J (path tables right after its descriptors)", async () => {
+    const file = join(work, "genisoimage.iso");
+    await run(requireTool("genisoimage"), ["-quiet", "-R", "-J", "-o", file, v1]);
+    const s = await AppendSession.open(file);
+    await editToV2(s);
+    await s.commit();
+    expect(files(await readXorriso(file, "rockridge"))).toEqual(files(hostTree(v2)));
+  });
+
+  it("refuses to grow a UDF image (UDF readers would keep the old tree)", async () => {
+    const file = join(work, "udf.iso");
+    await run(requireTool("genisoimage"), ["-quiet", "-R", "-J", "-udf", "-o", file, v1]);
+    await expect(AppendSession.open(file)).rejects.toThrow(/UDF/);
+  });
+
+  it("imports the session xorriso appends to a discburn image", async () => {
+    const file = join(work, "by-xorriso.iso");
+    await discburnImage(file, v1);
+    const extra = join(work, "extra");
+    mkdirSync(extra);
+    writeFileSync(join(extra, "from-xorriso.txt"), "xorriso's session\n");
+    await run(requireTool("xorriso"), ["-dev", file, "-map", extra, "/xorriso", "-commit"]);
+    const src = await ImageFileSource.open(file);
+    const { root } = await importFileSystem(src);
+    const dir = root.get("xorriso");
+    expect(dir?.kind).toBe("directory");
+    expect(dir?.kind === "directory" && dir.get("from-xorriso.txt")?.kind).toBe("file");
+    expect(root.get("keep.txt")?.kind).toBe("file");
+    await src.close();
+  });
+});
+
+describe("a session image for write-once media", () => {
+  it("points at the earlier session's data and reads after it at its start block", async () => {
+    const disc = join(work, "disc.img");
+    await discburnImage(disc, v1);
+    const medium = await ImageFileSource.open(disc);
+    const { root } = await importFileSystem(medium);
+    const start = Math.ceil(medium.blockCount / 32) * 32;
+    const img = new FileSystemImage({ sessionStart: start, medium, volumeName: "SESSION2" });
+    for (const c of [...root.unsortedChildren()]) img.root.add(c);
+    img.root.delete("gone.txt");
+    const result = img.createResultImage();
+    const session = join(work, "session2.img");
+    await result.writeTo(session);
+    await medium.close();
+    // Write the session where it belongs on the "disc" and read that session with xorriso.
+    const combined = join(work, "combined.img");
+    copyFileSync(disc, combined);
+    const { openSync, writeSync, closeSync } = await import("node:fs");
+    const fd = openSync(combined, "r+");
+    writeSync(fd, readFileSync(session), 0, result.totalBytes, start * 2048);
+    closeSync(fd);
+    const xorriso = requireTool("xorriso");
+    const listing = (
+      await run(xorriso, ["-load", "sbsector", String(start), "-indev", combined, "-find", "/", "-exec", "lsdl", "--"])
+    ).stdout.toString();
+    expect(listing).toMatch(/'\/keep\.txt'/);
+    expect(listing).not.toMatch(/gone\.txt/);
+    const out = join(work, "big.out");
+    await run(xorriso, [
+      "-load",
+      "sbsector",
+      String(start),
+      "-osirrox",
+      "on",
+      "-indev",
+      combined,
+      "-extract",
+      "/big.bin",
+      out,
+    ]);
+    expect(readFileSync(out).equals(readFileSync(join(v1, "big.bin")))).toBe(true);
+    // The session image holds only new metadata: big.bin's data stayed in session 1.
+    expect(result.totalBytes).toBeLessThan(300_000);
+  });
+});
