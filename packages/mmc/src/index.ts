@@ -1,4 +1,4 @@
-// @discburn/mmc: SCSI/MMC command builders, response parsers and sense decoding (no transport here).
+// @discburn/mmc: SCSI/MMC command builders, response parsers, sense decoding, transports and Drive.
 
 export type { BlankOptions } from "./commands/blank.js";
 export { BLANKING_TYPE, buildBlank } from "./commands/blank.js";
@@ -167,6 +167,21 @@ export {
   TRACK_MODE,
   WRITE_TYPE,
 } from "./commands/writeParametersPage.js";
+export type {
+  DriveCapabilities,
+  DriveIdentity,
+  DriveOptions,
+  MediaInfo,
+  MediaStatus,
+  ProfileEntry,
+  RunOptions,
+  SessionEntry,
+  SpeedEntry,
+  TrackEntry,
+} from "./drive.js";
+export { Drive, openTransport, writableProfiles } from "./drive.js";
+export type { DriveListing, EnumerateOptions } from "./enumerate.js";
+export { enumerateDrives, linuxDriveNodes } from "./enumerate.js";
 export type { RetryAdvice, ScsiErrorInit, SenseData, SenseFields, SenseKeySpecific } from "./sense.js";
 export {
   ascText,
@@ -182,3 +197,53 @@ export {
   senseKeyName,
   statusName,
 } from "./sense.js";
+export type { LinuxSgIoOpenOptions, SgIoLayout, SgIoOutput } from "./transport/linuxSgIo.js";
+export {
+  decodeSgIoHeader,
+  deviceErrorFromErrno,
+  encodeSgIoHeader,
+  hostStatusName,
+  LinuxSgIoTransport,
+  SG_DXFER,
+  SG_GET_VERSION_NUM,
+  SG_IO,
+  SG_IO_HDR,
+  sgIoLayout,
+} from "./transport/linuxSgIo.js";
+export type {
+  DeviceErrorKind,
+  ExecuteOptions,
+  NormalizedCommand,
+  RawScsiCommand,
+  ScsiResult,
+  ScsiTransport,
+} from "./transport/transport.js";
+export { checkResult, DeviceError, normalizeCommand, senseFrom } from "./transport/transport.js";
+export { UNSUPPORTED_PLATFORM_MESSAGE, unsupportedPlatform } from "./transport/unsupported.js";
+export type {
+  PointerPatch,
+  SptdLayout,
+  SptdOutput,
+  SptiApi,
+} from "./transport/windowsSpti.js";
+export {
+  alignedDataOffset,
+  collectData,
+  DEFAULT_ALIGNMENT_MASK,
+  decodeAdapterDescriptor,
+  decodeSptd,
+  deviceErrorFromWin32,
+  encodeAdapterPropertyQuery,
+  encodeSptd,
+  IOCTL_SCSI_PASS_THROUGH_DIRECT,
+  IOCTL_STORAGE_QUERY_PROPERTY,
+  placeData,
+  SCSI_IOCTL_DATA,
+  SPTD,
+  SPTI_SENSE_LENGTH,
+  SPTI_WORKER_SOURCE,
+  sptdLayout,
+  WIN32_ERROR,
+  WindowsSptiTransport,
+  windowsDevicePath,
+} from "./transport/windowsSpti.js";
