@@ -1,10 +1,20 @@
 // The discburn command as a user runs it: help, summaries, exit codes, no partial output, Ctrl-C.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCapacity } from "../src/capacity.js";
 
 const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 
@@ -145,6 +155,45 @@ describe("discburn", () => {
     const missing = await discburn(["append", img, "--remove", "/nope"]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/\/nope is not in the image/);
+  });
+
+  it("refuses, with exit code 5 and nothing written, an image or session larger than --capacity", async () => {
+    const out = join(work, "small.iso");
+    const size = await discburn(["create", src, "-o", out, "--print-size"]);
+    const blocks = Number(size.stdout.trim());
+    const tooBig = await discburn(["create", src, "-o", out, "--capacity", String(blocks - 1)]);
+    expect(tooBig.code).toBe(5);
+    expect(tooBig.stderr).toMatch(
+      new RegExp(`needs the medium up to block ${blocks}, but it holds ${blocks - 1} blocks`),
+    );
+    expect(readdirSync(work).filter((n) => n.startsWith("small.iso"))).toEqual([]);
+    expect((await discburn(["create", src, "-o", out, "--capacity", String(blocks), "-q"])).code).toBe(0);
+    expect(statSync(out).size).toBe(blocks * 2048);
+
+    const more = join(work, "more-capacity");
+    mkdirSync(more);
+    writeFileSync(join(more, "big.bin"), Buffer.alloc(1 << 20, 1));
+    const before = readFileSync(out);
+    const full = await discburn(["append", out, more, "--capacity", "1M"]);
+    expect(full.code).toBe(5);
+    expect(full.stderr).toMatch(/leave files out, or use a larger medium/);
+    expect(readFileSync(out).equals(before)).toBe(true);
+    expect((await discburn(["append", out, more, "--capacity", "cd80", "-q"])).code).toBe(0);
+    expect(statSync(out).size).toBeGreaterThan(before.length + (1 << 20));
+
+    const bad = await discburn(["create", src, "-o", out, "--capacity", "big"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--capacity big: give 2048-byte blocks/);
+  });
+
+  it("parses capacities as blocks, sizes and named media", () => {
+    expect(parseCapacity("359847")).toBe(359_847);
+    expect(parseCapacity("700M")).toBe(358_400);
+    expect(parseCapacity("700MiB")).toBe(358_400);
+    expect(parseCapacity("4.4G")).toBe(Math.floor((4.4 * 1024 ** 3) / 2048));
+    expect(parseCapacity("DVD")).toBe(2_295_104);
+    expect(parseCapacity("4096b")).toBe(2);
+    expect(() => parseCapacity("1.5")).toThrow(/--capacity 1.5/);
   });
 
   it("stops on Ctrl-C with exit code 130 and leaves no image behind", async () => {

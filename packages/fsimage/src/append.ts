@@ -30,6 +30,8 @@ const HEAD_START = 16;
 export interface AppendOptions {
   /** Image options for the new session (file systems default to those of the newest session). */
   image?: Omit<ImageOptions, "sessionStart" | "medium">;
+  /** Blocks the medium holds: commit() refuses, before writing anything, a session that would not fit. */
+  capacityBlocks?: number;
   /** Test hook: fail after this many bytes of the new session, or just before the head is rewritten. */
   faultInjection?: { afterSessionBytes?: number; beforeHead?: boolean };
 }
@@ -92,6 +94,7 @@ export class AppendSession {
     if (this.committed) throw new InvalidArgumentError("this append session was already committed");
     this.committed = true;
     const result = this.image.createResultImage();
+    if (this.options.capacityBlocks !== undefined) result.assertFits(this.options.capacityBlocks);
     const vdBlocks = result.volumeDescriptorBlocks;
     await this.checkHeadRoom(vdBlocks);
     let fd: number;

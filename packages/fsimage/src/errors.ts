@@ -36,6 +36,20 @@ export class SourceChangedError extends SourceError {}
 /** The tree cannot be laid out within the limits of the chosen format or options. */
 export class LayoutError extends DiscburnError {}
 
+/** The session does not fit the medium (IMAPI2's "image too big"): nothing was written. */
+export class MediumFullError extends LayoutError {
+  constructor(
+    readonly neededBlocks: number,
+    readonly capacityBlocks: number,
+  ) {
+    super(
+      `the session needs the medium up to block ${neededBlocks}, but it holds ${capacityBlocks} blocks ` +
+        `(${neededBlocks - capacityBlocks} too many, ${(((neededBlocks - capacityBlocks) * 2048) / 1048576).toFixed(1)} MiB); ` +
+        "leave files out, or use a larger medium",
+    );
+  }
+}
+
 /** The output file could not be written. */
 export class OutputError extends DiscburnError {
   constructor(

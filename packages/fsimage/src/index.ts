@@ -18,6 +18,7 @@ export {
   DiscburnError,
   InvalidArgumentError,
   LayoutError,
+  MediumFullError,
   OutputError,
   SourceChangedError,
   SourceError,

@@ -5,7 +5,7 @@ import { rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { type EmitOptions, emitSectors } from "./emit/sectorStream.js";
-import { CancelledError, DiscburnError, OutputError } from "./errors.js";
+import { CancelledError, DiscburnError, MediumFullError, OutputError } from "./errors.js";
 import { SECTOR_SIZE } from "./layout/allocator.js";
 import type { ImagePlan } from "./layout/plan.js";
 import type { ImageItem } from "./tree/items.js";
@@ -39,6 +39,16 @@ export class ResultImage {
 
   get totalBytes(): number {
     return this.plan.totalBlocks * SECTOR_SIZE;
+  }
+
+  /** The medium must hold this many blocks (LBA 0 to the end of this session) for the session to fit. */
+  get requiredBlocks(): number {
+    return this.plan.sessionStart + this.plan.totalBlocks;
+  }
+
+  /** Throws MediumFullError unless the session fits a medium of `capacityBlocks` (IMAPI2's FreeMediaBlocks check). */
+  assertFits(capacityBlocks: number): void {
+    if (this.requiredBlocks > capacityBlocks) throw new MediumFullError(this.requiredBlocks, capacityBlocks);
   }
 
   /** Blocks of the volume descriptor set at session start + 16 (what a grown image's head receives). */

@@ -3,12 +3,14 @@ import { stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { AppendSession, InvalidArgumentError, SourceError } from "@discburn/fsimage";
 import { Command } from "commander";
+import { parseCapacity } from "../capacity.js";
 import { createProgressDisplay } from "../progress.js";
 
 export interface AppendCommandOptions {
   remove?: string[];
   rename?: string[];
   graftPoints?: boolean;
+  capacity?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -19,7 +21,8 @@ export async function runAppend(
   o: AppendCommandOptions,
   signal: AbortSignal,
 ): Promise<void> {
-  const session = await AppendSession.open(resolve(image));
+  const capacityBlocks = o.capacity === undefined ? undefined : parseCapacity(o.capacity);
+  const session = await AppendSession.open(resolve(image), { capacityBlocks });
   try {
     for (const p of o.remove ?? []) session.image.removeTree(p);
     for (const r of o.rename ?? []) {
@@ -64,6 +67,10 @@ export function appendCommand(signal: AbortSignal): Command {
     .option("--remove <path...>", "remove an item (and everything below it) from the new tree")
     .option("--rename <old=new...>", "move or rename an item in the new tree")
     .option("--graft-points", "accept IMAGE_PATH=HOST_PATH arguments")
+    .option(
+      "--capacity <size>",
+      "refuse, before writing, a session that would not fit: blocks, 700M, 4.4G or cd80/dvd/bd25…",
+    )
     .option("--json", "print a machine-readable summary")
     .option("-q, --quiet", "print nothing but errors")
     .addHelpText(

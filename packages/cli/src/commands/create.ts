@@ -16,6 +16,7 @@ import {
   type UdfRevision,
 } from "@discburn/fsimage";
 import { Command, Option } from "commander";
+import { parseCapacity } from "../capacity.js";
 import { createProgressDisplay } from "../progress.js";
 
 export interface CreateOptions {
@@ -51,6 +52,7 @@ export interface CreateOptions {
   graftPoints?: boolean;
   showNames?: boolean;
   printSize?: boolean;
+  capacity?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -197,6 +199,7 @@ export async function runCreate(paths: string[], o: CreateOptions, signal: Abort
     );
     return;
   }
+  if (o.capacity !== undefined) result.assertFits(parseCapacity(o.capacity));
   const started = Date.now();
   const display = !o.quiet && !o.json ? createProgressDisplay(process.stderr) : null;
   try {
@@ -288,6 +291,10 @@ export function createCommand(signal: AbortSignal): Command {
     .option("--volume-set <text>", "volume set identifier")
     .option("--graft-points", "accept IMAGE_PATH=HOST_PATH arguments (escape a literal = as \\=)")
     .option("--show-names", "print each item's path and its ISO 9660, Joliet and UDF paths (tab-separated) to stdout")
+    .option(
+      "--capacity <size>",
+      "refuse an image larger than the medium: blocks, 700M, 4.4G or cd74/cd80/dvd/dvddl/bd25/bd50",
+    )
     .option("--print-size", "print the image size in 2048-byte blocks and write nothing")
     .option("--json", "print a machine-readable summary to stdout instead of progress")
     .option("-q, --quiet", "print nothing but errors")
