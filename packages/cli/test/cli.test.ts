@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireTool, run } from "../../fsimage/test/oracles/tools.js";
 import { parseCapacity } from "../src/capacity.js";
 
 const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
@@ -155,6 +156,58 @@ describe("discburn", () => {
     const missing = await discburn(["append", img, "--remove", "/nope"]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/\/nope is not in the image/);
+  });
+
+  it("writes a session image for write-once media that xorriso reads at its start block", async () => {
+    const disc = join(work, "disc.iso");
+    expect((await discburn(["create", src, "-o", disc, "-q"])).code).toBe(0);
+    const before = readFileSync(disc);
+    const start = Math.ceil(before.length / 2048 / 32) * 32 + 32; // a gap, as after a track's run-out
+    const more = join(work, "more-session");
+    mkdirSync(more);
+    writeFileSync(join(more, "second.txt"), "session 2\n");
+    const sessionFile = join(work, "session2.bin");
+    const args = ["append", disc, more, "--remove", "/docs", "--session-image", sessionFile];
+    const r = await discburn([...args, "--session-start", String(start), "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ sessionStart: start, sessionImage: sessionFile });
+    expect(readFileSync(disc).equals(before)).toBe(true);
+    // Lay the session on the "disc" at its start block, as a recorder would, and read that session.
+    const combined = join(work, "combined.iso");
+    const session = readFileSync(sessionFile);
+    const whole = Buffer.alloc(start * 2048 + session.length);
+    before.copy(whole);
+    session.copy(whole, start * 2048);
+    writeFileSync(combined, whole);
+    const xorriso = requireTool("xorriso");
+    const listing = (
+      await run(xorriso, ["-load", "sbsector", String(start), "-indev", combined, "-find", "/", "-exec", "lsdl", "--"])
+    ).stdout.toString();
+    expect(listing).toMatch(/'\/readme\.txt'/);
+    expect(listing).toMatch(/'\/second\.txt'/);
+    expect(listing).not.toMatch(/docs/);
+    const out = join(work, "readme.out");
+    await run(xorriso, [
+      "-load",
+      "sbsector",
+      String(start),
+      "-osirrox",
+      "on",
+      "-indev",
+      combined,
+      "-extract",
+      "/readme.txt",
+      out,
+    ]);
+    expect(readFileSync(out, "utf8")).toBe("hello\n");
+
+    const inside = await discburn([...args, "--session-start", "20"]);
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toMatch(/session start 20 is inside .*give a block at or after its end/);
+    const same = await discburn(["append", disc, more, "--session-image", disc]);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toMatch(/must not overwrite/);
+    expect(readFileSync(disc).equals(before)).toBe(true);
   });
 
   it("refuses, with exit code 5 and nothing written, an image or session larger than --capacity", async () => {

@@ -11,6 +11,7 @@
 // needs beyond the old one are checked against every structure and extent of the old tree, and the append
 // is refused when they overlap.
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
 import type { EmitOptions } from "./emit/sectorStream.js";
 import { CancelledError, DiscburnError, InvalidArgumentError, OutputError } from "./errors.js";
 import { FileSystemImage } from "./image.js";
@@ -32,6 +33,11 @@ export interface AppendOptions {
   image?: Omit<ImageOptions, "sessionStart" | "medium">;
   /** Blocks the medium holds: commit() refuses, before writing anything, a session that would not fit. */
   capacityBlocks?: number;
+  /**
+   * Block where the new session starts (a write-once medium's next writable address); at least the image's
+   * size. Default: the next 32-block boundary after the image.
+   */
+  sessionStart?: number;
   /** Test hook: fail after this many bytes of the new session, or just before the head is rewritten. */
   faultInjection?: { afterSessionBytes?: number; beforeHead?: boolean };
 }
@@ -68,7 +74,12 @@ export class AppendSession {
       const fileSystems: FileSystemKind[] = ["iso9660"];
       if (identified.rockRidge) fileSystems.push("rockridge");
       if (identified.joliet) fileSystems.push("joliet");
-      const sessionStart = Math.ceil(source.blockCount / SESSION_ALIGNMENT) * SESSION_ALIGNMENT;
+      const sessionStart = options.sessionStart ?? Math.ceil(source.blockCount / SESSION_ALIGNMENT) * SESSION_ALIGNMENT;
+      if (!Number.isSafeInteger(sessionStart) || sessionStart < source.blockCount) {
+        throw new InvalidArgumentError(
+          `session start ${sessionStart} is inside ${path} (${source.blockCount} blocks); give a block at or after its end`,
+        );
+      }
       const image = new FileSystemImage({
         fileSystems,
         volumeName: identified.volumeName || undefined,
@@ -139,6 +150,29 @@ export class AppendSession {
       throw new OutputError(`error appending to ${this.path}: ${(e as Error).message}`, this.path, { cause: e });
     } finally {
       closeSync(fd);
+      await this.source.close();
+    }
+  }
+
+  /**
+   * Writes only the new session, for a write-once medium: `output` holds blocks sessionStart.. of the disc
+   * (write it at the next writable address). The image at `path` is left as it was.
+   */
+  async writeSessionImage(
+    output: string,
+    options: EmitOptions = {},
+  ): Promise<{ sessionStart: number; sessionBlocks: number }> {
+    if (this.committed) throw new InvalidArgumentError("this append session was already committed");
+    if (resolve(output) === resolve(this.path)) {
+      throw new InvalidArgumentError(`the session image must not overwrite ${this.path}; name another file`);
+    }
+    this.committed = true;
+    try {
+      const result = this.image.createResultImage();
+      if (this.options.capacityBlocks !== undefined) result.assertFits(this.options.capacityBlocks);
+      await result.writeTo(output, options);
+      return { sessionStart: this.sessionStart, sessionBlocks: result.totalBlocks };
+    } finally {
       await this.source.close();
     }
   }

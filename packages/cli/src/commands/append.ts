@@ -1,7 +1,7 @@
 // `discburn append`: add a session to an image file and grow it in place (the newest tree: the old one edited).
 import { stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { AppendSession, InvalidArgumentError, SourceError } from "@discburn/fsimage";
+import { AppendSession, InvalidArgumentError, type Progress, SourceError } from "@discburn/fsimage";
 import { Command } from "commander";
 import { parseCapacity } from "../capacity.js";
 import { createProgressDisplay } from "../progress.js";
@@ -11,6 +11,8 @@ export interface AppendCommandOptions {
   rename?: string[];
   graftPoints?: boolean;
   capacity?: string;
+  sessionImage?: string;
+  sessionStart?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -22,7 +24,14 @@ export async function runAppend(
   signal: AbortSignal,
 ): Promise<void> {
   const capacityBlocks = o.capacity === undefined ? undefined : parseCapacity(o.capacity);
-  const session = await AppendSession.open(resolve(image), { capacityBlocks });
+  let sessionStart: number | undefined;
+  if (o.sessionStart !== undefined) {
+    if (!/^\d+$/.test(o.sessionStart))
+      throw new InvalidArgumentError(`--session-start ${o.sessionStart}: give a block number`);
+    if (o.sessionImage === undefined) throw new InvalidArgumentError("--session-start needs --session-image FILE");
+    sessionStart = Number(o.sessionStart);
+  }
+  const session = await AppendSession.open(resolve(image), { capacityBlocks, sessionStart });
   try {
     for (const p of o.remove ?? []) session.image.removeTree(p);
     for (const r of o.rename ?? []) {
@@ -47,12 +56,20 @@ export async function runAppend(
   const display = !o.quiet && !o.json ? createProgressDisplay(process.stderr) : null;
   let done: { sessionStart: number; sessionBlocks: number };
   try {
-    done = await session.commit({ signal, onProgress: display ? (p) => display.update(p) : undefined });
+    const emit = { signal, onProgress: display ? (p: Progress) => display.update(p) : undefined };
+    done = o.sessionImage ? await session.writeSessionImage(resolve(o.sessionImage), emit) : await session.commit(emit);
   } finally {
     display?.done();
   }
-  if (o.json) process.stdout.write(`${JSON.stringify({ image: resolve(image), ...done }, null, 2)}\n`);
-  else if (!o.quiet) {
+  if (o.json) {
+    const summary = { image: resolve(image), sessionImage: o.sessionImage && resolve(o.sessionImage), ...done };
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } else if (o.sessionImage && !o.quiet) {
+    process.stderr.write(
+      `discburn: wrote a session of ${done.sessionBlocks} blocks to ${o.sessionImage}; ` +
+        `write it at block ${done.sessionStart} of the medium\n`,
+    );
+  } else if (!o.quiet) {
     process.stderr.write(
       `discburn: appended a session of ${done.sessionBlocks} blocks at block ${done.sessionStart} to ${image}\n`,
     );
@@ -71,6 +88,14 @@ export function appendCommand(signal: AbortSignal): Command {
       "--capacity <size>",
       "refuse, before writing, a session that would not fit: blocks, 700M, 4.4G or cd80/dvd/bd25…",
     )
+    .option(
+      "--session-image <file>",
+      "write only the new session to FILE (for write-once media) and leave IMAGE as it is",
+    )
+    .option(
+      "--session-start <block>",
+      "with --session-image: the block the session will be written at (default: next 32-block boundary)",
+    )
     .option("--json", "print a machine-readable summary")
     .option("-q, --quiet", "print nothing but errors")
     .addHelpText(
@@ -78,11 +103,13 @@ export function appendCommand(signal: AbortSignal): Command {
       `
 The new session is written after the old data and points at it (nothing is copied); then the volume
 descriptors at block 16 are rewritten, last, so an interruption leaves the previous tree readable.
-Removed files' data stays in the image, unreachable from the new tree.
+Removed files' data stays in the image, unreachable from the new tree. With --session-image the session
+goes to its own file instead, whose records point into IMAGE: write it at its start block.
 
 Examples:
   discburn append backup.iso ./new-photos
-  discburn append backup.iso --remove /old --rename /draft.txt=/final.txt`,
+  discburn append backup.iso --remove /old --rename /draft.txt=/final.txt
+  discburn append disc.iso ./more --session-image session2.bin --session-start 2304`,
     )
     .action((image: string, paths: string[], opts: AppendCommandOptions) => runAppend(image, paths, opts, signal));
 }
