@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mountAndListAll } from "../../../tools/qemu/harness.mjs";
 import { AppendSession, FileSystemImage, ImageFileSource, importFileSystem } from "../src/index.js";
-import { readIsoinfo, readPycdlib, readXorriso } from "./oracles/readers.js";
+import { read7z, readBsdtar, readIsoinfo, readPycdlib, readXorriso } from "./oracles/readers.js";
 import { requireTool, run } from "./oracles/tools.js";
 import { hostTree, type Tree } from "./oracles/tree.js";
 
@@ -87,10 +87,12 @@ describe("growing a discburn image in place", () => {
     expect(done.sessionBlocks * 2048).toBeLessThan(300_000);
   });
 
-  it("shows the new tree to xorriso (Rock Ridge), isoinfo (Joliet) and pycdlib, with old data intact", async () => {
+  it("shows the new tree to xorriso (Rock Ridge), isoinfo (Joliet), 7z, bsdtar and pycdlib, with old data intact", async () => {
     const want = files(hostTree(v2));
     expect(files(await readXorriso(grown, "rockridge"))).toEqual(want);
     expect(files(await readIsoinfo(grown, "joliet"))).toEqual(want);
+    expect(files(await read7z(grown, "joliet"))).toEqual(want);
+    expect(files(await readBsdtar(grown, "rockridge"))).toEqual(want);
     expect(files(await readPycdlib(grown, "rockridge"))).toEqual(want);
   });
 
@@ -223,4 +225,36 @@ describe("a session image for write-once media", () => {
     // The session image holds only new metadata: big.bin's data stayed in session 1.
     expect(result.totalBytes).toBeLessThan(300_000);
   });
+
+  it("from AppendSession at a chosen start is mounted by the Linux kernel with -o sbsector", async () => {
+    requireTool("qemu-system-x86_64");
+    const disc = join(work, "worm.img");
+    await discburnImage(disc, v1);
+    const before = readFileSync(disc);
+    const start = Math.ceil(before.length / 2048 / 32) * 32 + 160; // past a gap, like a new track on a CD-R
+    const s = await AppendSession.open(disc, { sessionStart: start });
+    await editToV2(s);
+    const sessionFile = join(work, "worm-session2.img");
+    const done = await s.writeSessionImage(sessionFile);
+    expect(done.sessionStart).toBe(start);
+    expect(readFileSync(disc).equals(before)).toBe(true);
+    const combined = join(work, "worm-combined.img");
+    const session = readFileSync(sessionFile);
+    const whole = Buffer.alloc(start * 2048 + session.length);
+    before.copy(whole);
+    session.copy(whole, start * 2048);
+    writeFileSync(combined, whole);
+    const [newest, first] = await mountAndListAll({
+      image: combined,
+      mounts: [{ fs: "iso9660", options: [`sbsector=${start}`] }, { fs: "iso9660" }],
+      timeoutMs: 180_000,
+    });
+    expect(newest?.mounted, newest?.mountError).toBe(true);
+    expect(first?.mounted, first?.mountError).toBe(true);
+    const kernelFiles = (tree: Array<{ path: string; type: string; size: number; sha256?: string }>) =>
+      tree.filter((e) => e.type === "file").map(({ path, size, sha256 }) => ({ path, size, sha256 }));
+    const sorted = <T extends { path: string }>(a: T[]) => [...a].sort((x, y) => (x.path < y.path ? -1 : 1));
+    expect(sorted(kernelFiles(newest?.tree ?? []))).toEqual(sorted(files(hostTree(v2))));
+    expect(sorted(kernelFiles(first?.tree ?? []))).toEqual(sorted(files(hostTree(v1))));
+  }, 200_000);
 });
