@@ -812,9 +812,9 @@ function toolCommand(tool, corpus, out) {
     case "discburn":
       return [process.execPath, DISCBURN_BIN, "create", corpus, "-o", out, "--joliet-long", "-q"];
     case "xorriso":
-      return ["xorriso", "-as", "mkisofs", "-J", "-joliet-long", "-quiet", "-o", out, corpus];
+      return ["xorriso", "-as", "mkisofs", "-R", "-J", "-joliet-long", "-quiet", "-o", out, corpus];
     case "genisoimage":
-      return ["genisoimage", "-J", "-joliet-long", "-quiet", "-o", out, corpus];
+      return ["genisoimage", "-R", "-J", "-joliet-long", "-quiet", "-o", out, corpus];
     case "discburn-udf":
       return [process.execPath, DISCBURN_BIN, "create", corpus, "-o", out, "--joliet-long", "--udf", "-q"];
     case "genisoimage-udf":
