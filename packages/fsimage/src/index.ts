@@ -45,6 +45,7 @@ export { IMPORT_PREFERENCE, importFileSystem } from "./read/importer.js";
 export type { NameMapping, WriteOptions } from "./result.js";
 export { ResultImage } from "./result.js";
 export type { AddTreeReport, SkippedHostEntry } from "./tree/hostTree.js";
+export { attributesOf, specialKind } from "./tree/hostTree.js";
 export type { ImageItem, ItemAttributes, SpecialKind } from "./tree/items.js";
 export { DirectoryItem, FileItem, SpecialItem, SymlinkItem } from "./tree/items.js";
 export type { FileSource } from "./tree/sources.js";

@@ -9,6 +9,7 @@ import { basename, dirname, join, posix, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
+  attributesOf,
   type BootImageOptions,
   type BootOptions,
   CancelledError,
@@ -28,8 +29,8 @@ import {
   type Progress,
   SourceError,
   SpecialItem,
-  type SpecialKind,
   SymlinkItem,
+  specialKind,
 } from "@discburn/fsimage";
 import { Command } from "commander";
 import { createProgressDisplay } from "../progress.js";
@@ -811,25 +812,6 @@ ${lines.join("\n")}
 }
 
 // ---- Building the tree ---------------------------------------------------------------------------------
-
-function attributesOf(st: Stats): ItemAttributes {
-  return {
-    mtimeMs: Math.floor(st.mtimeMs),
-    atimeMs: Math.floor(st.atimeMs),
-    ctimeMs: Math.floor(st.ctimeMs),
-    mode: st.mode & 0o7777,
-    uid: st.uid,
-    gid: st.gid,
-  };
-}
-
-function specialKind(st: Stats): SpecialKind | null {
-  if (st.isFIFO()) return "fifo";
-  if (st.isSocket()) return "socket";
-  if (st.isBlockDevice()) return "block-device";
-  if (st.isCharacterDevice()) return "character-device";
-  return null;
-}
 
 /** Linux dev_t (glibc gnu_dev_major/minor). */
 function deviceNumbers(rdev: number): { major: number; minor: number } {

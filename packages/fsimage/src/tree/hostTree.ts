@@ -25,6 +25,7 @@ export interface AddTreeReport {
   skipped: SkippedHostEntry[];
 }
 
+/** An item's attributes from a host lstat/stat result (whole milliseconds, permission bits). */
 export function attributesOf(st: Stats): ItemAttributes {
   return {
     mtimeMs: Math.floor(st.mtimeMs),
@@ -36,7 +37,8 @@ export function attributesOf(st: Stats): ItemAttributes {
   };
 }
 
-function specialKind(st: Stats): SpecialKind | null {
+/** The kind of a host FIFO, socket or device node; null for anything else. */
+export function specialKind(st: Stats): SpecialKind | null {
   if (st.isFIFO()) return "fifo";
   if (st.isSocket()) return "socket";
   if (st.isBlockDevice()) return "block-device";
