@@ -42,6 +42,7 @@ import {
   hostTree,
   makeDevice,
   mapNames,
+  noise,
   splitDevice,
   type Tree,
   type TreeEntry,
@@ -49,21 +50,6 @@ import {
 
 const LONG_NAME = `${"L".repeat(70)}_long name file.data`; // 84 characters: beyond Joliet's 64 without -joliet-long
 const BASE_TIME = 1_614_834_367; // 2021-03-04T05:06:07Z
-
-/** Deterministic pseudo-random bytes (xorshift32), so the large file is not trivially compressible. */
-function noise(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 /** Relative paths; a trailing "/" marks a directory. Parents are listed before children. */
 const SOURCE: ReadonlyArray<readonly [string, string | Buffer | null]> = [

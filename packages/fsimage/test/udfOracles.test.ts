@@ -28,7 +28,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGuest } from "../../../tools/qemu/harness.mjs";
 import { requirePycdlib, requireTool, run } from "./oracles/tools.js";
-import { compareTrees, hashFile, hostTree, type TreeEntry } from "./oracles/tree.js";
+import { compareTrees, hashFile, hostTree, noise, type TreeEntry } from "./oracles/tree.js";
 import {
   AbsentUdfError,
   expectedUdfView,
@@ -54,21 +54,6 @@ import {
 const BASE_TIME = 1_614_834_367; // 2021-03-04T05:06:07Z
 const LONG_NAME = `${"L".repeat(70)}_long name file.data`; // 84 characters
 const GUEST_TIMEOUT = 180_000;
-
-/** Deterministic pseudo-random bytes (xorshift32). */
-function noise(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 /** Relative paths; a trailing "/" marks a directory. Parents before children. */
 const SOURCE: ReadonlyArray<readonly [string, string | Buffer | null]> = [

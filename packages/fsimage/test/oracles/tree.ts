@@ -311,3 +311,18 @@ export function compareTrees(a: readonly TreeEntry[], b: readonly TreeEntry[], o
   }
   return diffs;
 }
+
+/** Deterministic pseudo-random bytes (xorshift32), so test files are not trivially compressible. */
+export function noise(size: number, seed: number): Buffer {
+  const b = Buffer.alloc(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
