@@ -22,6 +22,7 @@ import { ExtentSource } from "./read/extentSource.js";
 import { type IdentifiedFileSystems, identifyFileSystems } from "./read/identify.js";
 import { importFileSystem } from "./read/importer.js";
 import { readPathTableExtents } from "./read/pathTables.js";
+import type { ResultImage } from "./result.js";
 import type { DirectoryItem, ImageItem } from "./tree/items.js";
 
 /** New sessions start on a 32-block (64 KiB) boundary, like a session head. */
@@ -104,16 +105,22 @@ export class AppendSession {
   async commit(options: EmitOptions = {}): Promise<{ sessionStart: number; sessionBlocks: number }> {
     if (this.committed) throw new InvalidArgumentError("this append session was already committed");
     this.committed = true;
-    const result = this.image.createResultImage();
-    if (this.options.capacityBlocks !== undefined) result.assertFits(this.options.capacityBlocks);
-    const vdBlocks = result.volumeDescriptorBlocks;
-    await this.checkHeadRoom(vdBlocks);
+    let result: ResultImage;
     let fd: number;
     try {
-      fd = openSync(this.path, "r+");
+      result = this.image.createResultImage();
+      if (this.options.capacityBlocks !== undefined) result.assertFits(this.options.capacityBlocks);
+      await this.checkHeadRoom(result.volumeDescriptorBlocks);
+      try {
+        fd = openSync(this.path, "r+");
+      } catch (e) {
+        throw new OutputError(`cannot open ${this.path} for writing: ${(e as Error).message}`, this.path, { cause: e });
+      }
     } catch (e) {
-      throw new OutputError(`cannot open ${this.path} for writing: ${(e as Error).message}`, this.path, { cause: e });
+      await this.source.close();
+      throw e;
     }
+    const vdBlocks = result.volumeDescriptorBlocks;
     try {
       // 1. The session, written after the old data.
       let position = this.sessionStart * SECTOR_SIZE;
