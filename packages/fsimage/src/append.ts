@@ -9,7 +9,8 @@
 // area: MBR, GPT) are never touched. The head copy must not overwrite anything the old image uses: images
 // from other tools may keep path tables or data right after their descriptors, so the blocks the new set
 // needs beyond the old one are checked against every structure and extent of the old tree, and the append
-// is refused when they overlap.
+// is refused when they overlap. UDF (below 2.50) grows the same way: one partition from the old start to the
+// new end, and the anchor at 256 repointed last (UDF 2.2.3), so UDF readers see the new tree as well.
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import type { EmitOptions } from "./emit/sectorStream.js";
@@ -19,11 +20,14 @@ import { SECTOR_SIZE } from "./layout/allocator.js";
 import type { FileSystemKind, ImageOptions } from "./options.js";
 import { ImageFileSource } from "./read/blockSource.js";
 import { ExtentSource } from "./read/extentSource.js";
-import { type IdentifiedFileSystems, identifyFileSystems } from "./read/identify.js";
+import { type IdentifiedFileSystems, identify } from "./read/identify.js";
 import { importFileSystem } from "./read/importer.js";
 import { readPathTableExtents } from "./read/pathTables.js";
+import type { UdfVolume } from "./read/udfReader.js";
 import type { ResultImage } from "./result.js";
 import type { DirectoryItem, ImageItem } from "./tree/items.js";
+import { readTag, TagId, writeTag } from "./udf/primitives.js";
+import { ANCHOR_OFFSET, type UdfRevision } from "./writers/udf.js";
 
 /** New sessions start on a 32-block (64 KiB) boundary, like a session head. */
 const SESSION_ALIGNMENT = 32;
@@ -60,21 +64,18 @@ export class AppendSession {
   static async open(path: string, options: AppendOptions = {}): Promise<AppendSession> {
     const source = await ImageFileSource.open(path);
     try {
-      const identified = await identifyFileSystems(source);
+      const { identified, udf } = await identify(source);
       if (!identified.iso9660) {
         throw new InvalidArgumentError(`${path} has no ISO 9660 volume to append to`);
       }
-      if (identified.udf) {
-        throw new InvalidArgumentError(
-          `${path} carries UDF; appending to UDF images is not supported yet (UDF readers would keep seeing the old tree)`,
-        );
-      }
+      const udfPartitionStart = udf ? udfPartitionOf(path, udf) : undefined;
       const imported = await importFileSystem(source, {
         fileSystem: identified.rockRidge ? "rockridge" : identified.joliet ? "joliet" : "iso9660",
       });
       const fileSystems: FileSystemKind[] = ["iso9660"];
       if (identified.rockRidge) fileSystems.push("rockridge");
       if (identified.joliet) fileSystems.push("joliet");
+      if (udf) fileSystems.push("udf");
       const sessionStart = options.sessionStart ?? Math.ceil(source.blockCount / SESSION_ALIGNMENT) * SESSION_ALIGNMENT;
       if (!Number.isSafeInteger(sessionStart) || sessionStart < source.blockCount) {
         throw new InvalidArgumentError(
@@ -85,6 +86,8 @@ export class AppendSession {
         fileSystems,
         volumeName: identified.volumeName || undefined,
         rockRidgeVersion: identified.rockRidge?.version === "1.12" ? "1.12" : identified.rockRidge ? "1.09" : undefined,
+        udfRevision: udf ? (udf.revision as UdfRevision) : undefined,
+        udfPartitionStart,
         ...options.image,
         sessionStart,
         medium: source,
@@ -127,6 +130,8 @@ export class AppendSession {
       let written = 0;
       const head = new Uint8Array(vdBlocks * SECTOR_SIZE);
       const headStart = (this.sessionStart + HEAD_START) * SECTOR_SIZE;
+      const anchor = this.previous.udf ? new Uint8Array(SECTOR_SIZE) : null;
+      const anchorStart = (this.sessionStart + ANCHOR_OFFSET) * SECTOR_SIZE;
       for await (const chunk of result.stream(options)) {
         const limit = this.options.faultInjection?.afterSessionBytes;
         if (limit !== undefined && written + chunk.length > limit) {
@@ -134,10 +139,9 @@ export class AppendSession {
           throw new OutputError(`injected fault after ${limit} bytes of the new session`, this.path);
         }
         writeSync(fd, chunk, 0, chunk.length, position);
-        // Keep the session's own descriptors: they become the new head.
-        const from = Math.max(position, headStart);
-        const to = Math.min(position + chunk.length, headStart + head.length);
-        if (from < to) head.set(chunk.subarray(from - position, to - position), from - headStart);
+        // Keep the session's own descriptors (and UDF anchor): they become the new head.
+        keep(chunk, position, head, headStart);
+        if (anchor) keep(chunk, position, anchor, anchorStart);
         position += chunk.length;
         written += chunk.length;
       }
@@ -149,6 +153,13 @@ export class AppendSession {
       const area = new Uint8Array(Math.max(this.oldHeadBlocks, vdBlocks) * SECTOR_SIZE);
       area.set(head);
       writeSync(fd, area, 0, area.length, HEAD_START * SECTOR_SIZE);
+      // 3. UDF: the anchor at 256 now points at the new session's descriptor sequences (UDF 2.2.3).
+      if (anchor) {
+        const tag = readTag(anchor, { identifier: TagId.anchor });
+        const crcLength = anchor[10]! | (anchor[11]! << 8);
+        writeTag(anchor, { ...tag, location: ANCHOR_OFFSET }, crcLength);
+        writeSync(fd, anchor, 0, anchor.length, ANCHOR_OFFSET * SECTOR_SIZE);
+      }
       fsyncSync(fd);
       return { sessionStart: this.sessionStart, sessionBlocks: result.totalBlocks };
     } catch (e) {
@@ -217,6 +228,30 @@ export class AppendSession {
       );
     }
   }
+}
+
+/** Copies the part of a streamed chunk (at byte `position`) that falls inside `target` (at byte `targetStart`). */
+function keep(chunk: Uint8Array, position: number, target: Uint8Array, targetStart: number): void {
+  const from = Math.max(position, targetStart);
+  const to = Math.min(position + chunk.length, targetStart + target.length);
+  if (from < to) target.set(chunk.subarray(from - position, to - position), from - targetStart);
+}
+
+/** The start of the old UDF partition, which the new session's partition extends; refuses what it cannot grow. */
+function udfPartitionOf(path: string, udf: UdfVolume): number {
+  if (udf.revision >= "2.50") {
+    throw new InvalidArgumentError(
+      `${path} carries UDF ${udf.revision}; appending to UDF 2.50 and later (metadata partition) is not supported yet`,
+    );
+  }
+  const partitions = [...udf.partitions.values()];
+  if (partitions.length !== 1 || udf.anchorLba !== ANCHOR_OFFSET) {
+    throw new InvalidArgumentError(
+      `${path}: its UDF volume has ${partitions.length} partitions and an anchor at block ${udf.anchorLba}; ` +
+        "only one partition with the anchor at 256 can be grown in place",
+    );
+  }
+  return partitions[0]!.start;
 }
 
 /** Moves the imported tree's children (and the root's attributes) into the new image's root. */

@@ -67,9 +67,16 @@ export interface ImageOptions {
   /**
    * The medium (an image file or a disc) this session is appended to. Files imported from it keep their data
    * where it is: the new session's records point at the old extents. Use with `sessionStart` (its next
-   * writable block). UDF in an appended session is not supported yet.
+   * writable block). UDF in an appended session needs `udfPartitionStart` and a revision below 2.50
+   * (AppendSession sets both).
    */
   medium?: BlockSource;
+  /**
+   * For UDF in a session appended to `medium`: the first block of the earlier sessions' UDF partition. The new
+   * partition starts there too and runs to the end of this session, so imported files' extents stay
+   * addressable (ECMA-167 3/10.5: one partition, grown).
+   */
+  udfPartitionStart?: number;
   /** El Torito boot images (BIOS and UEFI side by side) and an optional isohybrid MBR/GPT (IMAPI2's BootImageOptions, as a list). */
   boot?: BootOptions;
 }
@@ -99,6 +106,7 @@ export interface ResolvedOptions {
   reproducible: boolean;
   boot: BootOptions | null;
   medium: BlockSource | null;
+  udfPartitionStart: number | null;
 }
 
 export const DEFAULT_APPLICATION_ID = "DISCBURN - DISC MASTERING AND BURNING ENGINE";
@@ -149,17 +157,27 @@ export function resolveOptions(o: ImageOptions): ResolvedOptions {
   if (!fs.includes("iso9660") && (fs.includes("joliet") || fs.includes("rockridge"))) {
     throw new InvalidArgumentError("Joliet and Rock Ridge extend ISO 9660: add iso9660 to the file systems");
   }
-  if (o.medium && fs.includes("udf")) {
-    throw new InvalidArgumentError(
-      "UDF in an appended session is not supported yet: leave udf out of the file systems",
-    );
-  }
+
   if (!fs.includes("iso9660") && !fs.includes("udf")) {
     throw new InvalidArgumentError("an image needs ISO 9660 or UDF (or both)");
   }
   const udfRevision = o.udfRevision ?? "1.02";
   if (!UDF_REVISIONS.includes(udfRevision)) {
     throw new InvalidArgumentError(`UDF revision ${udfRevision} must be one of ${UDF_REVISIONS.join(", ")}`);
+  }
+  const udfPartitionStart = fs.includes("udf") && o.medium ? (o.udfPartitionStart ?? null) : null;
+  if (o.medium && fs.includes("udf")) {
+    if (udfPartitionStart === null || !Number.isSafeInteger(udfPartitionStart) || udfPartitionStart < 0) {
+      throw new InvalidArgumentError(
+        "UDF in an appended session needs udfPartitionStart, the earlier partition's start",
+      );
+    }
+    if (udfRevision >= "2.50") {
+      throw new InvalidArgumentError(
+        `UDF ${udfRevision} in an appended session is not supported yet (its metadata partition would have to be rebuilt); ` +
+          "use UDF 2.01 or lower, or leave udf out of the file systems",
+      );
+    }
   }
   const version = o.rockRidgeVersion ?? "1.12";
   if (version !== "1.12" && version !== "1.09") {
@@ -211,6 +229,7 @@ export function resolveOptions(o: ImageOptions): ResolvedOptions {
     reproducible: o.reproducible ?? (o.creationTime !== undefined || epoch !== undefined),
     boot: o.boot ?? null,
     medium: o.medium ?? null,
+    udfPartitionStart,
   };
 }
 

@@ -19,6 +19,7 @@ import { AppendSession, FileSystemImage, ImageFileSource, importFileSystem } fro
 import { read7z, readBsdtar, readIsoinfo, readPycdlib, readXorriso } from "./oracles/readers.js";
 import { requireTool, run } from "./oracles/tools.js";
 import { hostTree, type Tree } from "./oracles/tree.js";
+import { readUdf7z, readUdfKernelAll, udfinfo } from "./oracles/udf.js";
 
 let work = "";
 let v1 = "";
@@ -121,6 +122,67 @@ describe("growing a discburn image in place", () => {
   }, 200_000);
 });
 
+describe("growing a UDF bridge image in place", () => {
+  const grown: Record<string, string> = {};
+  beforeAll(async () => {
+    // discburn's bridge images at UDF 1.02 and 2.01, and genisoimage's (-udf, UDF 1.02).
+    for (const rev of ["1.02", "2.01"] as const) {
+      const file = join(work, `udf-${rev}.iso`);
+      const img = new FileSystemImage({ fileSystems: ["iso9660", "rockridge", "joliet", "udf"], udfRevision: rev });
+      await img.addTree(v1);
+      await img.createResultImage().writeTo(file);
+      grown[rev] = file;
+    }
+    grown.genisoimage = join(work, "udf-genisoimage.iso");
+    await run(requireTool("genisoimage"), ["-quiet", "-R", "-J", "-udf", "-o", grown.genisoimage, v1]);
+    for (const file of Object.values(grown)) {
+      const s = await AppendSession.open(file);
+      await editToV2(s);
+      await s.commit();
+    }
+  });
+
+  it("shows the new tree through UDF to 7z and our reader, and through Rock Ridge to xorriso", async () => {
+    const want = files(hostTree(v2));
+    for (const [what, file] of Object.entries(grown)) {
+      const udf = (await readUdf7z(file)).filter((e) => e.type === "file");
+      expect(files(udf as Tree), `7z -tudf, ${what}`).toEqual(want);
+      expect(files(await readXorriso(file, "rockridge")), `xorriso, ${what}`).toEqual(want);
+      const src = await ImageFileSource.open(file);
+      const { root, fileSystem } = await importFileSystem(src);
+      expect(fileSystem).toBe("udf");
+      expect(root.get("gone.txt"), what).toBeUndefined();
+      const added = root.get("added");
+      expect(added?.kind === "directory" && added.get("new.txt")?.kind, what).toBe("file");
+      await src.close();
+    }
+  });
+
+  it("passes udfinfo with the new session's file counts", async () => {
+    for (const [what, file] of Object.entries(grown)) {
+      const info = await udfinfo(file);
+      expect(info.valid, `${what}: ${info.errors.join("; ")}`).toBe(true);
+      // v2: keep.txt, big.bin, sub/inner.txt, final.txt, added/new.txt; directories: root, sub, added.
+      expect(info.numFiles, what).toBe(5);
+      expect(info.numDirs, what).toBe(3);
+    }
+  });
+
+  it("is mounted by the Linux kernel's udf driver with the newest tree and intact old data", async () => {
+    requireTool("qemu-system-x86_64");
+    const results = await readUdfKernelAll(
+      Object.values(grown).map((image) => ({ image })),
+      { timeoutMs: 180_000 },
+    );
+    const want = files(hostTree(v2));
+    const sorted = <T extends { path: string }>(a: T[]) => [...a].sort((x, y) => (x.path < y.path ? -1 : 1));
+    for (const r of results) {
+      expect(r.mounted, r.mountError).toBe(true);
+      expect(sorted(files(r.tree.filter((e) => e.type === "file") as Tree))).toEqual(sorted(want));
+    }
+  }, 200_000);
+});
+
 describe("interruption", () => {
   it.each([
     ["in the middle of the new session", { afterSessionBytes: 70_000 }],
@@ -158,10 +220,14 @@ describe("other tools' images", () => {
     expect(files(await readXorriso(file, "rockridge"))).toEqual(files(hostTree(v2)));
   });
 
-  it("refuses to grow a UDF image (UDF readers would keep the old tree)", async () => {
-    const file = join(work, "udf.iso");
-    await run(requireTool("genisoimage"), ["-quiet", "-R", "-J", "-udf", "-o", file, v1]);
-    await expect(AppendSession.open(file)).rejects.toThrow(/UDF/);
+  it("refuses to grow a UDF 2.50 image (its metadata partition is not rebuilt yet)", async () => {
+    const file = join(work, "udf250.iso");
+    const img = new FileSystemImage({ fileSystems: ["iso9660", "udf"], udfRevision: "2.50" });
+    await img.addTree(v1);
+    await img.createResultImage().writeTo(file);
+    const before = readFileSync(file);
+    await expect(AppendSession.open(file)).rejects.toThrow(/UDF 2\.50 .*not supported yet/);
+    expect(readFileSync(file).equals(before)).toBe(true);
   });
 
   it("imports the session xorriso appends to a discburn image", async () => {

@@ -173,6 +173,7 @@ export function planImage(root: DirectoryItem, options: ResolvedOptions, volumeN
             reproducible: options.reproducible,
             embedSmallFiles: !options.iso9660,
             extraChildren,
+            partitionStart: options.udfPartitionStart,
           },
           data,
         )

@@ -70,6 +70,8 @@ export interface UdfOptions {
   embedSmallFiles: boolean;
   /** Items shown without being part of the caller's tree (the El Torito catalog). */
   extraChildren: ReadonlyMap<DirectoryItem, readonly ImageItem[]>;
+  /** An appended session's partition starts where the earlier sessions' did (null: after this session's anchor). */
+  partitionStart: number | null;
 }
 
 const VDS_BLOCKS = 16;
@@ -321,7 +323,7 @@ export class UdfWriter {
       kind: "metadata",
       encode: () => this.encodeIntegritySequence(),
     });
-    this.partitionStart = alloc.sessionStart + PARTITION_OFFSET;
+    this.partitionStart = this.options.partitionStart ?? alloc.sessionStart + PARTITION_OFFSET;
     alloc.claimAt(ANCHOR_OFFSET, 1, "UDF anchor volume descriptor pointer (256)", {
       kind: "metadata",
       encode: () => this.encodeAnchor(alloc.sessionStart + ANCHOR_OFFSET),
@@ -535,7 +537,8 @@ export class UdfWriter {
           fileSetLocation: {
             length: SECTOR_SIZE,
             type: 0,
-            block: 0,
+            // The file set opens the partition (or the metadata file); in an appended session it follows the old data.
+            block: this.useMetadataPartition ? 0 : this.fileSetClaim!.start - this.partitionStart,
             partition: this.metaRef,
             implementationUse: new Uint8Array(6),
           },
@@ -662,6 +665,29 @@ export class UdfWriter {
     return out;
   }
 
+  /** Allocation descriptors for a file's data: one run per extent (several for data kept in place). */
+  private fileDataAds(source: FileSource): Uint8Array {
+    const parts = this.data.extentsOf(source).map((e) => {
+      if (e.lba < this.partitionStart) {
+        throw new LayoutError(
+          `${source.describe()} lies at block ${e.lba}, before the UDF partition (block ${this.partitionStart})`,
+        );
+      }
+      return this.dataAds(e.lba - this.partitionStart, e.bytes, 0);
+    });
+    if (parts.length === 1) return parts[0]!;
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    if (out.length > SECTOR_SIZE - 216) {
+      throw new LayoutError(`${source.describe()} has too many extents for one UDF file entry`);
+    }
+    return out;
+  }
+
   private encodeEntry(node: UdfNode, location: number, group: Group): Uint8Array {
     const item = node.item;
     const reproducible = this.options.reproducible;
@@ -698,8 +724,7 @@ export class UdfWriter {
         }
       } else if (item.size > 0) {
         recorded = blocksFor(item.size);
-        const lba = this.data.locationOf(item.source);
-        ads = this.dataAds(lba - this.partitionStart, item.size, 0);
+        ads = this.fileDataAds(item.source);
         if (this.useMetadataPartition) flags = IcbFlags.long;
       }
     } else if (item.kind === "symlink") {
