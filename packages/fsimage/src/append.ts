@@ -65,14 +65,22 @@ export class AppendSession {
     const source = await ImageFileSource.open(path);
     try {
       const { identified, udf } = await identify(source);
-      if (!identified.iso9660) {
-        throw new InvalidArgumentError(`${path} has no ISO 9660 volume to append to`);
+      if (!identified.iso9660 && !udf) {
+        throw new InvalidArgumentError(`${path} has no ISO 9660 or UDF volume to append to`);
       }
       const udfPartitionStart = udf ? udfPartitionOf(path, udf) : undefined;
+      // The tree comes from the richest ISO 9660 view; a UDF-only image (mkudffs) from UDF.
       const imported = await importFileSystem(source, {
-        fileSystem: identified.rockRidge ? "rockridge" : identified.joliet ? "joliet" : "iso9660",
+        fileSystem: identified.rockRidge
+          ? "rockridge"
+          : identified.joliet
+            ? "joliet"
+            : identified.iso9660
+              ? "iso9660"
+              : "udf",
       });
-      const fileSystems: FileSystemKind[] = ["iso9660"];
+      const fileSystems: FileSystemKind[] = [];
+      if (identified.iso9660) fileSystems.push("iso9660");
       if (identified.rockRidge) fileSystems.push("rockridge");
       if (identified.joliet) fileSystems.push("joliet");
       if (udf) fileSystems.push("udf");
