@@ -19,7 +19,7 @@ import { AppendSession, FileSystemImage, ImageFileSource, importFileSystem } fro
 import { read7z, readBsdtar, readIsoinfo, readPycdlib, readXorriso } from "./oracles/readers.js";
 import { requireTool, run } from "./oracles/tools.js";
 import { hostTree, type Tree } from "./oracles/tree.js";
-import { readUdf7z, readUdfKernelAll, udfinfo } from "./oracles/udf.js";
+import { readUdf7z, readUdfKernel, readUdfKernelAll, udfinfo } from "./oracles/udf.js";
 
 let work = "";
 let v1 = "";
@@ -207,6 +207,24 @@ describe("interruption", () => {
     expect(root.get("gone.txt")?.kind).toBe("file");
     await src.close();
   });
+});
+
+describe("interruption of a UDF append", () => {
+  it("before the head is rewritten leaves the previous tree to UDF readers", async () => {
+    const file = join(work, "fault-udf.iso");
+    const img = new FileSystemImage({ fileSystems: ["iso9660", "rockridge", "udf"], udfRevision: "2.01" });
+    await img.addTree(v1);
+    await img.createResultImage().writeTo(file);
+    const s = await AppendSession.open(file, { faultInjection: { beforeHead: true } });
+    await editToV2(s);
+    await expect(s.commit()).rejects.toThrow(/injected fault/);
+    // 7z warns about the data past the old volume's end (the unfinished session), so the kernel reads it.
+    requireTool("qemu-system-x86_64");
+    const tree = await readUdfKernel(file, { timeoutMs: 180_000 });
+    const sorted = <T extends { path: string }>(a: T[]) => [...a].sort((x, y) => (x.path < y.path ? -1 : 1));
+    expect(sorted(files(tree.filter((e) => e.type === "file") as Tree))).toEqual(sorted(files(hostTree(v1))));
+    expect((await udfinfo(file)).valid).toBe(true);
+  }, 200_000);
 });
 
 describe("other tools' images", () => {

@@ -102,7 +102,8 @@ export function appendCommand(signal: AbortSignal): Command {
       "after",
       `
 The new session is written after the old data and points at it (nothing is copied); then the volume
-descriptors at block 16 are rewritten, last, so an interruption leaves the previous tree readable.
+descriptors at block 16 (and a UDF volume's anchor at 256) are rewritten, last, so an interruption leaves
+the previous tree readable.
 Removed files' data stays in the image, unreachable from the new tree. With --session-image the session
 goes to its own file instead, whose records point into IMAGE: write it at its start block.
 
