@@ -9,7 +9,7 @@
 // area: MBR, GPT) are never touched. The head copy must not overwrite anything the old image uses: images
 // from other tools may keep path tables or data right after their descriptors, so the blocks the new set
 // needs beyond the old one are checked against every structure and extent of the old tree, and the append
-// is refused when they overlap. UDF (below 2.50) grows the same way: one partition from the old start to the
+// is refused when they overlap. UDF grows the same way: one partition from the old start to the
 // new end, and the anchor at 256 repointed last (UDF 2.2.3), so UDF readers see the new tree as well.
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
@@ -247,11 +247,6 @@ function keep(chunk: Uint8Array, position: number, target: Uint8Array, targetSta
 
 /** The start of the old UDF partition, which the new session's partition extends; refuses what it cannot grow. */
 function udfPartitionOf(path: string, udf: UdfVolume): number {
-  if (udf.revision >= "2.50") {
-    throw new InvalidArgumentError(
-      `${path} carries UDF ${udf.revision}; appending to UDF 2.50 and later (metadata partition) is not supported yet`,
-    );
-  }
   const partitions = [...udf.partitions.values()];
   if (partitions.length !== 1 || udf.anchorLba !== ANCHOR_OFFSET) {
     throw new InvalidArgumentError(

@@ -67,8 +67,8 @@ export interface ImageOptions {
   /**
    * The medium (an image file or a disc) this session is appended to. Files imported from it keep their data
    * where it is: the new session's records point at the old extents. Use with `sessionStart` (its next
-   * writable block). UDF in an appended session needs `udfPartitionStart` and a revision below 2.50
-   * (AppendSession sets both).
+   * writable block). UDF in an appended session needs `udfPartitionStart`
+   * (AppendSession sets it).
    */
   medium?: BlockSource;
   /**
@@ -170,12 +170,6 @@ export function resolveOptions(o: ImageOptions): ResolvedOptions {
     if (udfPartitionStart === null || !Number.isSafeInteger(udfPartitionStart) || udfPartitionStart < 0) {
       throw new InvalidArgumentError(
         "UDF in an appended session needs udfPartitionStart, the earlier partition's start",
-      );
-    }
-    if (udfRevision >= "2.50") {
-      throw new InvalidArgumentError(
-        `UDF ${udfRevision} in an appended session is not supported yet (its metadata partition would have to be rebuilt); ` +
-          "use UDF 2.01 or lower, or leave udf out of the file systems",
       );
     }
   }
