@@ -59,6 +59,8 @@ export class AppendSession {
     readonly previous: IdentifiedFileSystems,
     private readonly oldHeadBlocks: number,
     private readonly options: AppendOptions,
+    /** A UDF file set descriptor opening the partition (absolute and partition-relative block), or null. */
+    private readonly oldFileSet: { lba: number; logical: number } | null,
   ) {}
 
   static async open(path: string, options: AppendOptions = {}): Promise<AppendSession> {
@@ -102,7 +104,11 @@ export class AppendSession {
       });
       adoptTree(image.root, imported.root);
       const oldHeadBlocks = await descriptorAreaBlocks(source);
-      return new AppendSession(path, source, image, sessionStart, identified, oldHeadBlocks, options);
+      const oldFileSet =
+        udfPartitionStart !== undefined && (await isFileSetAt(source, udfPartitionStart))
+          ? { lba: udfPartitionStart, logical: 0 }
+          : null;
+      return new AppendSession(path, source, image, sessionStart, identified, oldHeadBlocks, options, oldFileSet);
     } catch (e) {
       await source.close();
       throw e;
@@ -140,6 +146,8 @@ export class AppendSession {
       const headStart = (this.sessionStart + HEAD_START) * SECTOR_SIZE;
       const anchor = this.previous.udf ? new Uint8Array(SECTOR_SIZE) : null;
       const anchorStart = (this.sessionStart + ANCHOR_OFFSET) * SECTOR_SIZE;
+      const fileSetBlock = this.oldFileSet ? result.udfFileSetBlock : null;
+      const fileSet = fileSetBlock !== null ? new Uint8Array(SECTOR_SIZE) : null;
       for await (const chunk of result.stream(options)) {
         const limit = this.options.faultInjection?.afterSessionBytes;
         if (limit !== undefined && written + chunk.length > limit) {
@@ -150,6 +158,7 @@ export class AppendSession {
         // Keep the session's own descriptors (and UDF anchor): they become the new head.
         keep(chunk, position, head, headStart);
         if (anchor) keep(chunk, position, anchor, anchorStart);
+        if (fileSet) keep(chunk, position, fileSet, fileSetBlock! * SECTOR_SIZE);
         position += chunk.length;
         written += chunk.length;
       }
@@ -167,6 +176,13 @@ export class AppendSession {
         const crcLength = anchor[10]! | (anchor[11]! << 8);
         writeTag(anchor, { ...tag, location: ANCHOR_OFFSET }, crcLength);
         writeSync(fd, anchor, 0, anchor.length, ANCHOR_OFFSET * SECTOR_SIZE);
+      }
+      // 4. A copy of the new file set descriptor over the old one, for readers that take the file set from the
+      // partition's first block instead of the logical volume descriptor (pycdlib).
+      if (fileSet && this.oldFileSet) {
+        const tag = readTag(fileSet, { identifier: TagId.fileSet });
+        writeTag(fileSet, { ...tag, location: this.oldFileSet.logical }, fileSet[10]! | (fileSet[11]! << 8));
+        writeSync(fd, fileSet, 0, fileSet.length, this.oldFileSet.lba * SECTOR_SIZE);
       }
       fsyncSync(fd);
       return { sessionStart: this.sessionStart, sessionBlocks: result.totalBlocks };
@@ -235,6 +251,16 @@ export class AppendSession {
           `where the old image keeps ${clash[2]} (block ${clash[0]}); write a session image instead, or rebuild the image`,
       );
     }
+  }
+}
+
+/** Whether a UDF file set descriptor is recorded at `lba` (the first block of the partition, in most images). */
+async function isFileSetAt(source: ImageFileSource, lba: number): Promise<boolean> {
+  try {
+    readTag(await source.read(lba, 1), { identifier: TagId.fileSet, location: 0 });
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -51,6 +51,11 @@ export class ResultImage {
     if (this.requiredBlocks > capacityBlocks) throw new MediumFullError(this.requiredBlocks, capacityBlocks);
   }
 
+  /** Absolute block of this session's UDF file set descriptor (null without UDF, or inside a metadata partition). */
+  get udfFileSetBlock(): number | null {
+    return this.plan.udf?.fileSetBlock ?? null;
+  }
+
   /** Blocks of the volume descriptor set at session start + 16 (what a grown image's head receives). */
   get volumeDescriptorBlocks(): number {
     return this.plan.descriptorBlocks;

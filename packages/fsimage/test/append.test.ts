@@ -19,7 +19,7 @@ import { AppendSession, FileSystemImage, ImageFileSource, importFileSystem } fro
 import { read7z, readBsdtar, readIsoinfo, readPycdlib, readXorriso } from "./oracles/readers.js";
 import { requireTool, run } from "./oracles/tools.js";
 import { hostTree, type Tree } from "./oracles/tree.js";
-import { readUdf7z, readUdfKernel, readUdfKernelAll, udfinfo } from "./oracles/udf.js";
+import { readUdf7z, readUdfKernel, readUdfKernelAll, readUdfPycdlib, udfinfo } from "./oracles/udf.js";
 
 let work = "";
 let v1 = "";
@@ -150,12 +150,17 @@ describe("growing UDF images in place (discburn and genisoimage bridges, an mkud
     }
   });
 
-  it("shows the new tree through UDF to 7z and our reader, and through Rock Ridge to xorriso", async () => {
+  it("shows the new tree through UDF to 7z, pycdlib and our reader, and through Rock Ridge to xorriso", async () => {
     const want = files(hostTree(v2));
     for (const [what, file] of Object.entries(grown)) {
       const udf = (await readUdf7z(file)).filter((e) => e.type === "file");
       expect(files(udf as Tree), `7z -tudf, ${what}`).toEqual(want);
       if (what !== "mkudffs") expect(files(await readXorriso(file, "rockridge")), `xorriso, ${what}`).toEqual(want);
+      // pycdlib reads UDF 1.xx bridges (not Extended File Entries, metadata partitions or UDF-only volumes).
+      if (what === "1.02" || what === "genisoimage") {
+        const py = (await readUdfPycdlib(file)).filter((e) => e.type === "file");
+        expect(files(py as Tree), `pycdlib UDF, ${what}`).toEqual(want);
+      }
       const src = await ImageFileSource.open(file);
       const { root, fileSystem } = await importFileSystem(src);
       expect(fileSystem).toBe("udf");

@@ -665,6 +665,11 @@ export class UdfWriter {
     return out;
   }
 
+  /** Absolute block of the file set descriptor, or null when it lies in the metadata partition (2.50+). */
+  get fileSetBlock(): number | null {
+    return this.useMetadataPartition ? null : this.fileSetClaim!.start;
+  }
+
   /** Allocation descriptors for a file's data: one run per extent (several for data kept in place). */
   private fileDataAds(source: FileSource): Uint8Array {
     const parts = this.data.extentsOf(source).map((e) => {
