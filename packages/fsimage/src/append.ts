@@ -59,8 +59,8 @@ export class AppendSession {
     readonly previous: IdentifiedFileSystems,
     private readonly oldHeadBlocks: number,
     private readonly options: AppendOptions,
-    /** A UDF file set descriptor opening the partition (absolute and partition-relative block), or null. */
-    private readonly oldFileSet: { lba: number; logical: number } | null,
+    /** The block of a UDF file set descriptor opening the partition (partition block 0), or null. */
+    private readonly oldFileSetLba: number | null,
   ) {}
 
   static async open(path: string, options: AppendOptions = {}): Promise<AppendSession> {
@@ -104,11 +104,9 @@ export class AppendSession {
       });
       adoptTree(image.root, imported.root);
       const oldHeadBlocks = await descriptorAreaBlocks(source);
-      const oldFileSet =
-        udfPartitionStart !== undefined && (await isFileSetAt(source, udfPartitionStart))
-          ? { lba: udfPartitionStart, logical: 0 }
-          : null;
-      return new AppendSession(path, source, image, sessionStart, identified, oldHeadBlocks, options, oldFileSet);
+      const oldFileSetLba =
+        udfPartitionStart !== undefined && (await isFileSetAt(source, udfPartitionStart)) ? udfPartitionStart : null;
+      return new AppendSession(path, source, image, sessionStart, identified, oldHeadBlocks, options, oldFileSetLba);
     } catch (e) {
       await source.close();
       throw e;
@@ -146,7 +144,7 @@ export class AppendSession {
       const headStart = (this.sessionStart + HEAD_START) * SECTOR_SIZE;
       const anchor = this.previous.udf ? new Uint8Array(SECTOR_SIZE) : null;
       const anchorStart = (this.sessionStart + ANCHOR_OFFSET) * SECTOR_SIZE;
-      const fileSetBlock = this.oldFileSet ? result.udfFileSetBlock : null;
+      const fileSetBlock = this.oldFileSetLba !== null ? result.udfFileSetBlock : null;
       const fileSet = fileSetBlock !== null ? new Uint8Array(SECTOR_SIZE) : null;
       for await (const chunk of result.stream(options)) {
         const limit = this.options.faultInjection?.afterSessionBytes;
@@ -179,10 +177,10 @@ export class AppendSession {
       }
       // 4. A copy of the new file set descriptor over the old one, for readers that take the file set from the
       // partition's first block instead of the logical volume descriptor (pycdlib).
-      if (fileSet && this.oldFileSet) {
+      if (fileSet && this.oldFileSetLba !== null) {
         const tag = readTag(fileSet, { identifier: TagId.fileSet });
-        writeTag(fileSet, { ...tag, location: this.oldFileSet.logical }, fileSet[10]! | (fileSet[11]! << 8));
-        writeSync(fd, fileSet, 0, fileSet.length, this.oldFileSet.lba * SECTOR_SIZE);
+        writeTag(fileSet, { ...tag, location: 0 }, fileSet[10]! | (fileSet[11]! << 8));
+        writeSync(fd, fileSet, 0, fileSet.length, this.oldFileSetLba * SECTOR_SIZE);
       }
       fsyncSync(fd);
       return { sessionStart: this.sessionStart, sessionBlocks: result.totalBlocks };
