@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireTool, run } from "../../fsimage/test/oracles/tools.js";
+import { layOnDisc, xorrisoSession } from "../../fsimage/test/oracles/tools.js";
 import { parseCapacity } from "../src/capacity.js";
 
 const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
@@ -174,31 +174,13 @@ describe("discburn", () => {
     expect(readFileSync(disc).equals(before)).toBe(true);
     // Lay the session on the "disc" at its start block, as a recorder would, and read that session.
     const combined = join(work, "combined.iso");
-    const session = readFileSync(sessionFile);
-    const whole = Buffer.alloc(start * 2048 + session.length);
-    before.copy(whole);
-    session.copy(whole, start * 2048);
-    writeFileSync(combined, whole);
-    const xorriso = requireTool("xorriso");
-    const listing = (
-      await run(xorriso, ["-load", "sbsector", String(start), "-indev", combined, "-find", "/", "-exec", "lsdl", "--"])
-    ).stdout.toString();
+    layOnDisc(disc, sessionFile, start, combined);
+    const listing = await xorrisoSession.list(combined, start);
     expect(listing).toMatch(/'\/readme\.txt'/);
     expect(listing).toMatch(/'\/second\.txt'/);
     expect(listing).not.toMatch(/docs/);
     const out = join(work, "readme.out");
-    await run(xorriso, [
-      "-load",
-      "sbsector",
-      String(start),
-      "-osirrox",
-      "on",
-      "-indev",
-      combined,
-      "-extract",
-      "/readme.txt",
-      out,
-    ]);
+    await xorrisoSession.extract(combined, start, "/readme.txt", out);
     expect(readFileSync(out, "utf8")).toBe("hello\n");
 
     const inside = await discburn([...args, "--session-start", "20"]);

@@ -1,23 +1,14 @@
 // Appending sessions: growing an image file in place (discburn's own images and other tools'), what
 // independent readers see afterwards (xorriso, isoinfo, pycdlib, the Linux kernel), interruption at several
 // points, xorriso appending to discburn's image, and a session image for write-once media.
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mountAndListAll } from "../../../tools/qemu/harness.mjs";
 import { AppendSession, FileSystemImage, ImageFileSource, importFileSystem } from "../src/index.js";
 import { read7z, readBsdtar, readIsoinfo, readPycdlib, readXorriso } from "./oracles/readers.js";
-import { requireTool, run } from "./oracles/tools.js";
+import { layOnDisc, requireTool, run, xorrisoSession } from "./oracles/tools.js";
 import { hostTree, type Tree } from "./oracles/tree.js";
 import { readUdf7z, readUdfKernel, readUdfKernelAll, readUdfPycdlib, udfinfo } from "./oracles/udf.js";
 
@@ -284,30 +275,12 @@ describe("a session image for write-once media", () => {
     await medium.close();
     // Write the session where it belongs on the "disc" and read that session with xorriso.
     const combined = join(work, "combined.img");
-    copyFileSync(disc, combined);
-    const { openSync, writeSync, closeSync } = await import("node:fs");
-    const fd = openSync(combined, "r+");
-    writeSync(fd, readFileSync(session), 0, result.totalBytes, start * 2048);
-    closeSync(fd);
-    const xorriso = requireTool("xorriso");
-    const listing = (
-      await run(xorriso, ["-load", "sbsector", String(start), "-indev", combined, "-find", "/", "-exec", "lsdl", "--"])
-    ).stdout.toString();
+    layOnDisc(disc, session, start, combined);
+    const listing = await xorrisoSession.list(combined, start);
     expect(listing).toMatch(/'\/keep\.txt'/);
     expect(listing).not.toMatch(/gone\.txt/);
     const out = join(work, "big.out");
-    await run(xorriso, [
-      "-load",
-      "sbsector",
-      String(start),
-      "-osirrox",
-      "on",
-      "-indev",
-      combined,
-      "-extract",
-      "/big.bin",
-      out,
-    ]);
+    await xorrisoSession.extract(combined, start, "/big.bin", out);
     expect(readFileSync(out).equals(readFileSync(join(v1, "big.bin")))).toBe(true);
     // The session image holds only new metadata: big.bin's data stayed in session 1.
     expect(result.totalBytes).toBeLessThan(300_000);
@@ -326,11 +299,7 @@ describe("a session image for write-once media", () => {
     expect(done.sessionStart).toBe(start);
     expect(readFileSync(disc).equals(before)).toBe(true);
     const combined = join(work, "worm-combined.img");
-    const session = readFileSync(sessionFile);
-    const whole = Buffer.alloc(start * 2048 + session.length);
-    before.copy(whole);
-    session.copy(whole, start * 2048);
-    writeFileSync(combined, whole);
+    layOnDisc(disc, sessionFile, start, combined);
     const [newest, first] = await mountAndListAll({
       image: combined,
       mounts: [{ fs: "iso9660", options: [`sbsector=${start}`] }, { fs: "iso9660" }],

@@ -4,7 +4,7 @@
 // error that names the Debian package to install. Tests must never skip because an oracle is absent.
 
 import { spawn } from "node:child_process";
-import { accessSync, closeSync, constants, openSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, delimiter, isAbsolute, join } from "node:path";
 
 /** The Debian package that provides each tool we shell out to. */
@@ -192,3 +192,25 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     });
   });
 }
+
+/** Writes `out`: the disc image with a session image laid on it at block `start`, as a recorder would. */
+export function layOnDisc(disc: string, sessionImage: string, start: number, out: string): void {
+  const before = readFileSync(disc);
+  const session = readFileSync(sessionImage);
+  const whole = Buffer.alloc(start * 2048 + session.length);
+  before.copy(whole);
+  session.copy(whole, start * 2048);
+  writeFileSync(out, whole);
+}
+
+/** xorriso on the session that starts at block `sbsector`: its `lsdl` listing, and a file extracted to `out`. */
+export const xorrisoSession = {
+  async list(img: string, sbsector: number): Promise<string> {
+    const args = ["-load", "sbsector", String(sbsector), "-indev", img, "-find", "/", "-exec", "lsdl", "--"];
+    return (await run(requireTool("xorriso"), args)).stdout.toString();
+  },
+  async extract(img: string, sbsector: number, path: string, out: string): Promise<void> {
+    const args = ["-load", "sbsector", String(sbsector), "-osirrox", "on", "-indev", img, "-extract", path, out];
+    await run(requireTool("xorriso"), args);
+  },
+};
