@@ -4,7 +4,7 @@
 // POSIX attributes, symlinks, hard links and special files checks every reader's Rock Ridge view.
 
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,6 +46,7 @@ import {
   splitDevice,
   type Tree,
   type TreeEntry,
+  writeSourceTree,
 } from "./oracles/tree.js";
 
 const LONG_NAME = `${"L".repeat(70)}_long name file.data`; // 84 characters: beyond Joliet's 64 without -joliet-long
@@ -73,20 +74,6 @@ const SOURCE: ReadonlyArray<readonly [string, string | Buffer | null]> = [
   ["日本/語.txt", "CJK directory\n"],
   ["日本語日本語", "CJK name longer in UTF-8 than in UCS-2\n"],
 ];
-
-function buildSource(root: string): void {
-  mkdirSync(root);
-  SOURCE.forEach(([rel, content]) => {
-    if (content === null) mkdirSync(join(root, rel));
-    else writeFileSync(join(root, rel), content);
-  });
-  // Distinct whole-second mtimes; directories last (deepest first) since creating children touches them.
-  const ordered = [...SOURCE.entries()].sort(([, [a]], [, [b]]) => b.split("/").length - a.split("/").length);
-  for (const [i, [rel]] of ordered) {
-    const t = BASE_TIME + i * 3607;
-    utimesSync(join(root, rel), t, t);
-  }
-}
 
 interface ImageCase {
   id: string;
@@ -210,7 +197,7 @@ function view(spec: ReaderSpec, img: { id: string }, ns: Namespace): Promise<Tre
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "discburn-oracles-test-"));
   src = join(work, "src");
-  buildSource(src);
+  writeSourceTree(src, SOURCE, BASE_TIME);
   host = hostTree(src);
   posixSrc = join(work, "posix");
   posixProblems = await buildPosixSource(posixSrc);

@@ -13,13 +13,11 @@ import { createHash } from "node:crypto";
 import {
   closeSync,
   copyFileSync,
-  mkdirSync,
   mkdtempSync,
   openSync,
   rmSync,
   statSync,
   truncateSync,
-  utimesSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -28,7 +26,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGuest } from "../../../tools/qemu/harness.mjs";
 import { requirePycdlib, requireTool, run } from "./oracles/tools.js";
-import { compareTrees, hashFile, hostTree, noise, type TreeEntry } from "./oracles/tree.js";
+import { compareTrees, hashFile, hostTree, noise, type TreeEntry, writeSourceTree } from "./oracles/tree.js";
 import {
   AbsentUdfError,
   expectedUdfView,
@@ -70,20 +68,6 @@ const SOURCE: ReadonlyArray<readonly [string, string | Buffer | null]> = [
   ["Ünïcødé — 日本語.txt", "mixed\n"],
   [LONG_NAME, "long\n"],
 ];
-
-function buildSource(root: string): void {
-  mkdirSync(root);
-  for (const [rel, content] of SOURCE) {
-    if (content === null) mkdirSync(join(root, rel));
-    else writeFileSync(join(root, rel), content);
-  }
-  // Distinct whole-second mtimes; deepest first, since creating children touches their directory.
-  const ordered = [...SOURCE.entries()].sort(([, [a]], [, [b]]) => b.split("/").length - a.split("/").length);
-  for (const [i, [rel]] of ordered) {
-    const t = BASE_TIME + i * 3607;
-    utimesSync(join(root, rel), t, t);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // pycdlib as a UDF writer
@@ -301,7 +285,7 @@ describe("UDF oracles (7z, pycdlib, udfinfo, the kernel) on independent writers'
     const started = Date.now();
     work = mkdtempSync(join(tmpdir(), "discburn-udf-oracles-"));
     src = join(work, "src");
-    buildSource(src);
+    writeSourceTree(src, SOURCE, BASE_TIME);
     host = hostTree(src, { posix: true });
 
     // (1) genisoimage: UDF 1.02 bridge image, time stamps in Tokyo time (+09:00 recorded in every stamp).

@@ -2,7 +2,18 @@
 // produces human-readable differences.
 
 import { createHash } from "node:crypto";
-import { closeSync, type Dirent, lstatSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
+import {
+  closeSync,
+  type Dirent,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 
 /** Every kind of entry a tree can hold; the non-"file"/"dir" kinds only appear in POSIX (Rock Ridge) trees. */
@@ -325,4 +336,26 @@ export function noise(size: number, seed: number): Buffer {
     b[i] = x & 0xff;
   }
   return b;
+}
+
+/**
+ * Creates `root` with the listed entries (relative paths; null content marks a directory,
+ * parents before children) and gives each a distinct whole-second mtime from `baseTime` on.
+ */
+export function writeSourceTree(
+  root: string,
+  entries: ReadonlyArray<readonly [string, string | Buffer | null]>,
+  baseTime: number,
+): void {
+  mkdirSync(root);
+  for (const [rel, content] of entries) {
+    if (content === null) mkdirSync(join(root, rel));
+    else writeFileSync(join(root, rel), content);
+  }
+  // Deepest first: creating children touches their directory's mtime.
+  const ordered = [...entries.entries()].sort(([, [a]], [, [b]]) => b.split("/").length - a.split("/").length);
+  for (const [i, [rel]] of ordered) {
+    const t = baseTime + i * 3607;
+    utimesSync(join(root, rel), t, t);
+  }
 }
