@@ -18,7 +18,7 @@ import { CancelledError, DiscburnError, InvalidArgumentError, OutputError } from
 import { FileSystemImage } from "./image.js";
 import { SECTOR_SIZE } from "./layout/allocator.js";
 import type { FileSystemKind, ImageOptions } from "./options.js";
-import { ImageFileSource } from "./read/blockSource.js";
+import { type BlockSource, ImageFileSource } from "./read/blockSource.js";
 import { ExtentSource } from "./read/extentSource.js";
 import { type IdentifiedFileSystems, identify } from "./read/identify.js";
 import { importFileSystem } from "./read/importer.js";
@@ -28,6 +28,22 @@ import type { ResultImage } from "./result.js";
 import type { DirectoryItem, ImageItem } from "./tree/items.js";
 import { readTag, TagId, writeTag } from "./udf/primitives.js";
 import { ANCHOR_OFFSET, type UdfRevision } from "./writers/udf.js";
+
+/** A block range a grown medium receives after its new session is on stable storage. */
+export interface HeadPatch {
+  lba: number;
+  data: Uint8Array;
+  what: string;
+}
+
+/** A session planned for growing a medium in place (see AppendSession.growth). */
+export interface Growth {
+  image: ResultImage;
+  /** Every chunk of image.stream(), with its byte position on the medium. */
+  observe(chunk: Uint8Array, position: number): void;
+  /** What to write, in order, once the session is flushed. */
+  patches(): HeadPatch[];
+}
 
 /** New sessions start on a 32-block (64 KiB) boundary, like a session head. */
 const SESSION_ALIGNMENT = 32;
@@ -43,6 +59,12 @@ export interface AppendOptions {
    * size. Default: the next 32-block boundary after the image.
    */
   sessionStart?: number;
+  /**
+   * First block of the session to import and append to (default 0: an image file's head, which a grown image
+   * keeps pointing at its newest session). A write-once disc's last session starts elsewhere (MediaInfo's
+   * lastSessionStart).
+   */
+  lastSessionStart?: number;
   /** Test hook: fail after this many bytes of the new session, or just before the head is rewritten. */
   faultInjection?: { afterSessionBytes?: number; beforeHead?: boolean };
 }
@@ -52,8 +74,9 @@ export class AppendSession {
   private committed = false;
 
   private constructor(
+    /** The image file, or how the medium describes itself ("drive /dev/sr0"). */
     readonly path: string,
-    private readonly source: ImageFileSource,
+    private readonly source: BlockSource,
     readonly image: FileSystemImage,
     readonly sessionStart: number,
     readonly previous: IdentifiedFileSystems,
@@ -66,47 +89,7 @@ export class AppendSession {
   static async open(path: string, options: AppendOptions = {}): Promise<AppendSession> {
     const source = await ImageFileSource.open(path);
     try {
-      const { identified, udf } = await identify(source);
-      if (!identified.iso9660 && !udf) {
-        throw new InvalidArgumentError(`${path} has no ISO 9660 or UDF volume to append to`);
-      }
-      const udfPartitionStart = udf ? udfPartitionOf(path, udf) : undefined;
-      // The tree comes from the richest ISO 9660 view; a UDF-only image (mkudffs) from UDF.
-      const imported = await importFileSystem(source, {
-        fileSystem: identified.rockRidge
-          ? "rockridge"
-          : identified.joliet
-            ? "joliet"
-            : identified.iso9660
-              ? "iso9660"
-              : "udf",
-      });
-      const fileSystems: FileSystemKind[] = [];
-      if (identified.iso9660) fileSystems.push("iso9660");
-      if (identified.rockRidge) fileSystems.push("rockridge");
-      if (identified.joliet) fileSystems.push("joliet");
-      if (udf) fileSystems.push("udf");
-      const sessionStart = options.sessionStart ?? Math.ceil(source.blockCount / SESSION_ALIGNMENT) * SESSION_ALIGNMENT;
-      if (!Number.isSafeInteger(sessionStart) || sessionStart < source.blockCount) {
-        throw new InvalidArgumentError(
-          `session start ${sessionStart} is inside ${path} (${source.blockCount} blocks); give a block at or after its end`,
-        );
-      }
-      const image = new FileSystemImage({
-        fileSystems,
-        volumeName: identified.volumeName || undefined,
-        rockRidgeVersion: identified.rockRidge?.version === "1.12" ? "1.12" : identified.rockRidge ? "1.09" : undefined,
-        udfRevision: udf ? (udf.revision as UdfRevision) : undefined,
-        udfPartitionStart,
-        ...options.image,
-        sessionStart,
-        medium: source,
-      });
-      adoptTree(image.root, imported.root);
-      const oldHeadBlocks = await descriptorAreaBlocks(source);
-      const oldFileSetLba =
-        udfPartitionStart !== undefined && (await isFileSetAt(source, udfPartitionStart)) ? udfPartitionStart : null;
-      return new AppendSession(path, source, image, sessionStart, identified, oldHeadBlocks, options, oldFileSetLba);
+      return await AppendSession.start(path, source, options, source.blockCount);
     } catch (e) {
       await source.close();
       throw e;
@@ -114,18 +97,149 @@ export class AppendSession {
   }
 
   /**
-   * Writes the new session after the old data, flushes it, then rewrites the head and flushes again.
-   * Removed files' data stays in the image, unreachable from the new tree.
+   * Opens a medium (a drive as a BlockSource) for appending. The caller keeps ownership of `source`. The new
+   * session goes to `options.sessionStart` (a write-once medium's next writable address); by default to the
+   * first 32-block boundary after the last session's volume (an overwritable medium, grown like a file).
+   * Use sessionImage() for write-once media, growth() for overwritable ones.
    */
-  async commit(options: EmitOptions = {}): Promise<{ sessionStart: number; sessionBlocks: number }> {
+  static async fromMedium(source: BlockSource, options: AppendOptions = {}): Promise<AppendSession> {
+    const label = source.describe?.() ?? "the medium";
+    return AppendSession.start(label, borrowed(source), options, null);
+  }
+
+  private static async start(
+    path: string,
+    source: BlockSource,
+    options: AppendOptions,
+    fileBlocks: number | null,
+  ): Promise<AppendSession> {
+    const lastSessionStart = options.lastSessionStart ?? 0;
+    const { identified, udf } = await identify(source, { sessionStart: lastSessionStart });
+    if (!identified.iso9660 && !udf) {
+      throw new InvalidArgumentError(
+        `${path} has no ISO 9660 or UDF volume${lastSessionStart ? ` in the session at block ${lastSessionStart}` : ""} to append to`,
+      );
+    }
+    const udfPartitionStart = udf ? udfPartitionOf(path, udf, lastSessionStart) : undefined;
+    // The tree comes from the richest ISO 9660 view; a UDF-only image (mkudffs) from UDF.
+    const imported = await importFileSystem(source, {
+      sessionStart: lastSessionStart,
+      fileSystem: identified.rockRidge
+        ? "rockridge"
+        : identified.joliet
+          ? "joliet"
+          : identified.iso9660
+            ? "iso9660"
+            : "udf",
+    });
+    const fileSystems: FileSystemKind[] = [];
+    if (identified.iso9660) fileSystems.push("iso9660");
+    if (identified.rockRidge) fileSystems.push("rockridge");
+    if (identified.joliet) fileSystems.push("joliet");
+    if (udf) fileSystems.push("udf");
+    // An image file ends where its bytes end; on a medium the last session's volume says where it ends.
+    const end = fileBlocks ?? lastSessionStart + identified.volumeSpaceSize;
+    const sessionStart = options.sessionStart ?? Math.ceil(end / SESSION_ALIGNMENT) * SESSION_ALIGNMENT;
+    if (!Number.isSafeInteger(sessionStart) || sessionStart < end) {
+      throw new InvalidArgumentError(
+        `session start ${sessionStart} is inside ${path} (which ends at block ${end}); give a block at or after its end`,
+      );
+    }
+    const image = new FileSystemImage({
+      fileSystems,
+      volumeName: identified.volumeName || undefined,
+      rockRidgeVersion: identified.rockRidge?.version === "1.12" ? "1.12" : identified.rockRidge ? "1.09" : undefined,
+      udfRevision: udf ? (udf.revision as UdfRevision) : undefined,
+      udfPartitionStart,
+      ...options.image,
+      sessionStart,
+      medium: source,
+    });
+    adoptTree(image.root, imported.root);
+    const oldHeadBlocks = await descriptorAreaBlocks(source);
+    const oldFileSetLba =
+      udfPartitionStart !== undefined && (await isFileSetAt(source, udfPartitionStart)) ? udfPartitionStart : null;
+    return new AppendSession(path, source, image, sessionStart, identified, oldHeadBlocks, options, oldFileSetLba);
+  }
+
+  /**
+   * Plans the new session for growing the medium in place (an image file, an overwritable disc): the session's
+   * bytes go to sessionStart..; `observe()` every chunk as it is written, then, once the session is on stable
+   * storage, write `patches()` in order: the new volume descriptors over the old ones at 16 (the rest of the old
+   * descriptor area zeroed), the UDF anchor at 256, the file set descriptor opening the partition. Refuses
+   * (before anything is written) a session that does not fit or whose head would overwrite old data.
+   */
+  async growth(): Promise<Growth> {
+    this.claim();
+    const result = this.image.createResultImage();
+    if (this.options.capacityBlocks !== undefined) result.assertFits(this.options.capacityBlocks);
+    await this.checkHeadRoom(result.volumeDescriptorBlocks);
+    const head = new Uint8Array(result.volumeDescriptorBlocks * SECTOR_SIZE);
+    const headStart = (this.sessionStart + HEAD_START) * SECTOR_SIZE;
+    const anchor = this.previous.udf ? new Uint8Array(SECTOR_SIZE) : null;
+    const anchorStart = (this.sessionStart + ANCHOR_OFFSET) * SECTOR_SIZE;
+    const fileSetBlock = this.oldFileSetLba !== null ? result.udfFileSetBlock : null;
+    const fileSet = fileSetBlock !== null ? new Uint8Array(SECTOR_SIZE) : null;
+    const oldHeadBlocks = this.oldHeadBlocks;
+    const oldFileSetLba = this.oldFileSetLba;
+    return {
+      image: result,
+      observe(chunk: Uint8Array, position: number): void {
+        // Keep the session's own descriptors (and UDF anchor, file set): they become the new head.
+        keep(chunk, position, head, headStart);
+        if (anchor) keep(chunk, position, anchor, anchorStart);
+        if (fileSet && fileSetBlock !== null) keep(chunk, position, fileSet, fileSetBlock * SECTOR_SIZE);
+      },
+      patches(): HeadPatch[] {
+        const out: HeadPatch[] = [];
+        const area = new Uint8Array(Math.max(oldHeadBlocks, result.volumeDescriptorBlocks) * SECTOR_SIZE);
+        area.set(head);
+        out.push({ lba: HEAD_START, data: area, what: "volume descriptors" });
+        // UDF: the anchor at 256 now points at the new session's descriptor sequences (UDF 2.2.3).
+        if (anchor) {
+          const copy = anchor.slice();
+          const tag = readTag(copy, { identifier: TagId.anchor });
+          writeTag(copy, { ...tag, location: ANCHOR_OFFSET }, copy[10]! | (copy[11]! << 8));
+          out.push({ lba: ANCHOR_OFFSET, data: copy, what: "UDF anchor" });
+        }
+        // A copy of the new file set descriptor over the old one, for readers that take the file set from the
+        // partition's first block instead of the logical volume descriptor (pycdlib).
+        if (fileSet && oldFileSetLba !== null) {
+          const copy = fileSet.slice();
+          const tag = readTag(copy, { identifier: TagId.fileSet });
+          writeTag(copy, { ...tag, location: 0 }, copy[10]! | (copy[11]! << 8));
+          out.push({ lba: oldFileSetLba, data: copy, what: "UDF file set descriptor" });
+        }
+        return out;
+      },
+    };
+  }
+
+  /**
+   * The new session alone, for a write-once medium: blocks sessionStart.. of the disc, to be written at the
+   * next writable address. Refuses (before anything is written) a session that does not fit.
+   */
+  sessionImage(): ResultImage {
+    this.claim();
+    const result = this.image.createResultImage();
+    if (this.options.capacityBlocks !== undefined) result.assertFits(this.options.capacityBlocks);
+    return result;
+  }
+
+  private claim(): void {
     if (this.committed) throw new InvalidArgumentError("this append session was already committed");
     this.committed = true;
-    let result: ResultImage;
+  }
+
+  /**
+   * Writes the new session after the old data of the image file, flushes it, then rewrites the head and flushes
+   * again. Removed files' data stays in the image, unreachable from the new tree.
+   */
+  async commit(options: EmitOptions = {}): Promise<{ sessionStart: number; sessionBlocks: number }> {
+    let growth: Growth;
     let fd: number;
     try {
-      result = this.image.createResultImage();
-      if (this.options.capacityBlocks !== undefined) result.assertFits(this.options.capacityBlocks);
-      await this.checkHeadRoom(result.volumeDescriptorBlocks);
+      growth = await this.growth();
       try {
         fd = openSync(this.path, "r+");
       } catch (e) {
@@ -135,28 +249,18 @@ export class AppendSession {
       await this.source.close();
       throw e;
     }
-    const vdBlocks = result.volumeDescriptorBlocks;
     try {
       // 1. The session, written after the old data.
       let position = this.sessionStart * SECTOR_SIZE;
       let written = 0;
-      const head = new Uint8Array(vdBlocks * SECTOR_SIZE);
-      const headStart = (this.sessionStart + HEAD_START) * SECTOR_SIZE;
-      const anchor = this.previous.udf ? new Uint8Array(SECTOR_SIZE) : null;
-      const anchorStart = (this.sessionStart + ANCHOR_OFFSET) * SECTOR_SIZE;
-      const fileSetBlock = this.oldFileSetLba !== null ? result.udfFileSetBlock : null;
-      const fileSet = fileSetBlock !== null ? new Uint8Array(SECTOR_SIZE) : null;
-      for await (const chunk of result.stream(options)) {
+      for await (const chunk of growth.image.stream(options)) {
         const limit = this.options.faultInjection?.afterSessionBytes;
         if (limit !== undefined && written + chunk.length > limit) {
           writeSync(fd, chunk, 0, limit - written, position);
           throw new OutputError(`injected fault after ${limit} bytes of the new session`, this.path);
         }
         writeSync(fd, chunk, 0, chunk.length, position);
-        // Keep the session's own descriptors (and UDF anchor): they become the new head.
-        keep(chunk, position, head, headStart);
-        if (anchor) keep(chunk, position, anchor, anchorStart);
-        if (fileSet) keep(chunk, position, fileSet, fileSetBlock! * SECTOR_SIZE);
+        growth.observe(chunk, position);
         position += chunk.length;
         written += chunk.length;
       }
@@ -164,26 +268,10 @@ export class AppendSession {
       if (this.options.faultInjection?.beforeHead) {
         throw new OutputError("injected fault before the head was rewritten", this.path);
       }
-      // 2. The head: the new descriptors at 16, the rest of the old descriptor area zeroed.
-      const area = new Uint8Array(Math.max(this.oldHeadBlocks, vdBlocks) * SECTOR_SIZE);
-      area.set(head);
-      writeSync(fd, area, 0, area.length, HEAD_START * SECTOR_SIZE);
-      // 3. UDF: the anchor at 256 now points at the new session's descriptor sequences (UDF 2.2.3).
-      if (anchor) {
-        const tag = readTag(anchor, { identifier: TagId.anchor });
-        const crcLength = anchor[10]! | (anchor[11]! << 8);
-        writeTag(anchor, { ...tag, location: ANCHOR_OFFSET }, crcLength);
-        writeSync(fd, anchor, 0, anchor.length, ANCHOR_OFFSET * SECTOR_SIZE);
-      }
-      // 4. A copy of the new file set descriptor over the old one, for readers that take the file set from the
-      // partition's first block instead of the logical volume descriptor (pycdlib).
-      if (fileSet && this.oldFileSetLba !== null) {
-        const tag = readTag(fileSet, { identifier: TagId.fileSet });
-        writeTag(fileSet, { ...tag, location: 0 }, fileSet[10]! | (fileSet[11]! << 8));
-        writeSync(fd, fileSet, 0, fileSet.length, this.oldFileSetLba * SECTOR_SIZE);
-      }
+      // 2. The head, the UDF anchor and file set, flushed.
+      for (const patch of growth.patches()) writeSync(fd, patch.data, 0, patch.data.length, patch.lba * SECTOR_SIZE);
       fsyncSync(fd);
-      return { sessionStart: this.sessionStart, sessionBlocks: result.totalBlocks };
+      return { sessionStart: this.sessionStart, sessionBlocks: growth.image.totalBlocks };
     } catch (e) {
       if (e instanceof DiscburnError) throw e;
       if (e instanceof Error && e.name === "AbortError") throw new CancelledError("append was cancelled");
@@ -202,14 +290,11 @@ export class AppendSession {
     output: string,
     options: EmitOptions = {},
   ): Promise<{ sessionStart: number; sessionBlocks: number }> {
-    if (this.committed) throw new InvalidArgumentError("this append session was already committed");
     if (resolve(output) === resolve(this.path)) {
       throw new InvalidArgumentError(`the session image must not overwrite ${this.path}; name another file`);
     }
-    this.committed = true;
     try {
-      const result = this.image.createResultImage();
-      if (this.options.capacityBlocks !== undefined) result.assertFits(this.options.capacityBlocks);
+      const result = this.sessionImage();
       await result.writeTo(output, options);
       return { sessionStart: this.sessionStart, sessionBlocks: result.totalBlocks };
     } finally {
@@ -253,7 +338,7 @@ export class AppendSession {
 }
 
 /** Whether a UDF file set descriptor is recorded at `lba` (the first block of the partition, in most images). */
-async function isFileSetAt(source: ImageFileSource, lba: number): Promise<boolean> {
+async function isFileSetAt(source: BlockSource, lba: number): Promise<boolean> {
   try {
     readTag(await source.read(lba, 1), { identifier: TagId.fileSet, location: 0 });
     return true;
@@ -270,12 +355,12 @@ function keep(chunk: Uint8Array, position: number, target: Uint8Array, targetSta
 }
 
 /** The start of the old UDF partition, which the new session's partition extends; refuses what it cannot grow. */
-function udfPartitionOf(path: string, udf: UdfVolume): number {
+function udfPartitionOf(path: string, udf: UdfVolume, sessionStart: number): number {
   const partitions = [...udf.partitions.values()];
-  if (partitions.length !== 1 || udf.anchorLba !== ANCHOR_OFFSET) {
+  if (partitions.length !== 1 || udf.anchorLba !== sessionStart + ANCHOR_OFFSET) {
     throw new InvalidArgumentError(
       `${path}: its UDF volume has ${partitions.length} partitions and an anchor at block ${udf.anchorLba}; ` +
-        "only one partition with the anchor at 256 can be grown in place",
+        `only one partition with the anchor at ${sessionStart + ANCHOR_OFFSET} can be grown`,
     );
   }
   return partitions[0]!.start;
@@ -289,7 +374,7 @@ function adoptTree(into: DirectoryItem, from: DirectoryItem): void {
 }
 
 /** Blocks of the old image's descriptor area from 16: volume descriptors up to the terminator, then BEA/NSR/TEA. */
-async function descriptorAreaBlocks(source: ImageFileSource): Promise<number> {
+async function descriptorAreaBlocks(source: BlockSource): Promise<number> {
   let n = 0;
   for (let lba = HEAD_START; lba < 32 && lba < source.blockCount; lba++) {
     const b = await source.read(lba, 1);
@@ -298,4 +383,17 @@ async function descriptorAreaBlocks(source: ImageFileSource): Promise<number> {
     n = lba - HEAD_START + 1;
   }
   return n;
+}
+
+/** A caller's source, which the session reads but does not close. */
+function borrowed(source: BlockSource): BlockSource {
+  return {
+    get blockCount() {
+      return source.blockCount;
+    },
+    read: (lba, count) => source.read(lba, count),
+    ...(source.readSync ? { readSync: (lba: number, count: number) => source.readSync!(lba, count) } : {}),
+    describe: () => source.describe?.() ?? "the medium",
+    close: async () => {},
+  };
 }

@@ -1,6 +1,6 @@
 // @discburn/fsimage: build ISO 9660 + Joliet images from a tree of files, streamed forward-only.
 
-export type { AppendOptions } from "./append.js";
+export type { AppendOptions, Growth, HeadPatch } from "./append.js";
 export { AppendSession } from "./append.js";
 export type { RecordedTime } from "./ecma119/dates.js";
 export { decodeDirectoryDate, decodeVolumeDate, encodeDirectoryDate, encodeVolumeDate } from "./ecma119/dates.js";
