@@ -1,4 +1,4 @@
-import { getUint16, MalformedResponseError, requireLength } from "./bytes.js";
+import { getUint16, MalformedResponseError, requireLength, setUint16 } from "./bytes.js";
 import { MODE_PAGE } from "./modeParameters.js";
 
 /** Speeds are in kB/s (1000 bytes a second): 176.4 is CD 1x, 1385 DVD 1x, 4495.5 BD 1x. */
@@ -135,4 +135,72 @@ export function parseCapabilitiesPage(page: Uint8Array): CapabilitiesPage {
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(result, { [k]: v });
   return result;
+}
+
+/** Page 2Ah as a drive returns it (what a software recorder answers): the MMC-6 layout up to byte 31 and one write
+ * speed descriptor per entry of `writeSpeeds`; absent optional speeds are sent as 0. */
+export function encodeCapabilitiesPage(c: Omit<CapabilitiesPage, "pageLength">): Uint8Array {
+  const out = new Uint8Array(32 + 4 * c.writeSpeeds.length);
+  const bit = (v: boolean, mask: number) => (v ? mask : 0);
+  out[0] = MODE_PAGE.CD_DVD_CAPABILITIES;
+  out[1] = out.length - 2;
+  out[2] =
+    bit(c.read.dvdRam, 0x20) |
+    bit(c.read.dvdR, 0x10) |
+    bit(c.read.dvdRom, 0x08) |
+    bit(c.read.method2, 0x04) |
+    bit(c.read.cdRw, 0x02) |
+    bit(c.read.cdR, 0x01);
+  out[3] =
+    bit(c.write.dvdRam, 0x20) |
+    bit(c.write.dvdR, 0x10) |
+    bit(c.write.testWrite, 0x04) |
+    bit(c.write.cdRw, 0x02) |
+    bit(c.write.cdR, 0x01);
+  out[4] =
+    bit(c.bufferUnderrunFree, 0x80) |
+    bit(c.multiSession, 0x40) |
+    bit(c.mode2Form2, 0x20) |
+    bit(c.mode2Form1, 0x10) |
+    bit(c.digitalPort2, 0x08) |
+    bit(c.digitalPort1, 0x04) |
+    bit(c.composite, 0x02) |
+    bit(c.audioPlay, 0x01);
+  out[5] =
+    bit(c.readBarCode, 0x80) |
+    bit(c.upc, 0x40) |
+    bit(c.isrc, 0x20) |
+    bit(c.c2Pointers, 0x10) |
+    bit(c.rwDeinterleavedCorrected, 0x08) |
+    bit(c.rwSupported, 0x04) |
+    bit(c.cddaStreamAccurate, 0x02) |
+    bit(c.cddaCommands, 0x01);
+  out[6] =
+    ((c.loadingMechanism & 7) << 5) |
+    bit(c.eject, 0x08) |
+    bit(c.preventJumper, 0x04) |
+    bit(c.lockState, 0x02) |
+    bit(c.lock, 0x01);
+  out[7] =
+    bit(c.rwInLeadIn, 0x20) |
+    bit(c.sideChangeCapable, 0x10) |
+    bit(c.softwareSlotSelection, 0x08) |
+    bit(c.changerSupportsDiscPresent, 0x04) |
+    bit(c.separateChannelMute, 0x02) |
+    bit(c.separateVolumeLevels, 0x01);
+  setUint16(out, 8, c.maxReadSpeed);
+  setUint16(out, 10, c.volumeLevels);
+  setUint16(out, 12, c.bufferSize);
+  setUint16(out, 14, c.currentReadSpeed);
+  setUint16(out, 18, c.maxWriteSpeed ?? 0);
+  setUint16(out, 20, c.currentWriteSpeed ?? 0);
+  setUint16(out, 22, c.copyManagementRevision ?? 0);
+  out[27] = (c.rotationControlSelected ?? 0) & 0x03;
+  setUint16(out, 28, c.currentWriteSpeedSelected ?? 0);
+  setUint16(out, 30, c.writeSpeeds.length);
+  c.writeSpeeds.forEach((w, i) => {
+    out[33 + i * 4] = w.rotationControl & 0x07;
+    setUint16(out, 34 + i * 4, w.speed);
+  });
+  return out;
 }

@@ -91,3 +91,24 @@ export function parseEventStatus(data: Uint8Array): EventStatus {
   }
   return status;
 }
+
+/** A GET EVENT STATUS NOTIFICATION answer (what a software recorder returns): a media event, or "no event available"
+ * (NEA) when `media` is absent. */
+export function encodeEventStatus(supportedClasses: number, media?: MediaEvent): Uint8Array {
+  if (media === undefined) {
+    const out = new Uint8Array(4);
+    setUint16(out, 0, 2);
+    out[2] = 0x80;
+    out[3] = supportedClasses;
+    return out;
+  }
+  const out = new Uint8Array(8);
+  setUint16(out, 0, 6);
+  out[2] = NOTIFICATION_CLASS.MEDIA;
+  out[3] = supportedClasses;
+  out[4] = media.event & 0x0f;
+  out[5] = (media.mediumPresent ? 0x02 : 0) | (media.trayOpen ? 0x01 : 0);
+  out[6] = media.startSlot;
+  out[7] = media.endSlot;
+  return out;
+}

@@ -160,3 +160,41 @@ export function parseWriteSpeeds(data: Uint8Array): WriteSpeeds {
   }
   return { dataLength, speeds, truncated: data.length < dataLength + 4 };
 }
+
+/** A GET PERFORMANCE type 03h answer (what a software recorder returns). `total` is how many descriptors the drive
+ * has (the data length counts them all), `speeds` the ones sent. */
+export function encodeWriteSpeeds(speeds: readonly WriteSpeed[], total = speeds.length): Uint8Array {
+  const out = new Uint8Array(8 + 16 * speeds.length);
+  setUint32(out, 0, 4 + 16 * total);
+  speeds.forEach((s, i) => {
+    const o = 8 + i * 16;
+    out[o] =
+      ((s.writeRotationControl & 3) << 3) |
+      (s.restoreDefaults ? 4 : 0) |
+      (s.exact ? 2 : 0) |
+      (s.mixedReadWrite ? 1 : 0);
+    setUint32(out, o + 4, s.endLba);
+    setUint32(out, o + 8, s.readSpeed);
+    setUint32(out, o + 12, s.writeSpeed);
+  });
+  return out;
+}
+
+/** A GET PERFORMANCE type 00h answer with nominal descriptors (Except 0). */
+export function encodeNominalPerformance(
+  nominal: readonly NominalPerformance[],
+  write: boolean,
+  total = nominal.length,
+): Uint8Array {
+  const out = new Uint8Array(8 + 16 * nominal.length);
+  setUint32(out, 0, 4 + 16 * total);
+  out[4] = write ? 0x02 : 0;
+  nominal.forEach((n, i) => {
+    const o = 8 + i * 16;
+    setUint32(out, o, n.startLba);
+    setUint32(out, o + 4, n.startPerformance);
+    setUint32(out, o + 8, n.endLba);
+    setUint32(out, o + 12, n.endPerformance);
+  });
+  return out;
+}

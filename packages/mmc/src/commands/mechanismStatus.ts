@@ -1,4 +1,4 @@
-import { checkUint, getUint16, getUint24, requireLength, setUint16 } from "./bytes.js";
+import { checkUint, getUint16, getUint24, requireLength, setUint16, setUint24 } from "./bytes.js";
 import { makeCommand, OPCODE, type ScsiCommand } from "./cdb.js";
 
 /** Mechanism State field. */
@@ -50,4 +50,16 @@ export function parseMechanismStatus(data: Uint8Array): MechanismStatus {
     slotTableLength,
     slots,
   };
+}
+
+/** A MECHANISM STATUS answer without slot table (what a software recorder returns). */
+export function encodeMechanismStatus(
+  m: Pick<MechanismStatus, "fault" | "changerState" | "currentSlot" | "mechanismState" | "doorOpen" | "currentLba">,
+): Uint8Array {
+  const out = new Uint8Array(8);
+  out[0] = (m.fault ? 0x80 : 0) | ((m.changerState & 3) << 5) | (m.currentSlot & 0x1f);
+  out[1] = ((m.mechanismState & 7) << 5) | (m.doorOpen ? 0x10 : 0) | ((m.currentSlot >> 5) & 0x07);
+  setUint24(out, 2, m.currentLba);
+  setUint16(out, 6, 0);
+  return out;
 }

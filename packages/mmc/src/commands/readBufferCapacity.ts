@@ -1,4 +1,4 @@
-import { getUint32, requireLength, setUint16 } from "./bytes.js";
+import { getUint32, requireLength, setUint16, setUint32 } from "./bytes.js";
 import { makeCommand, OPCODE, type ScsiCommand } from "./cdb.js";
 
 // MMC-6 READ BUFFER CAPACITY (5Ch): byte 1 Block (0), bytes 7-8 allocation length (12).
@@ -21,4 +21,18 @@ export function parseBufferCapacity(data: Uint8Array): BufferCapacity {
   requireLength("READ BUFFER CAPACITY", data, 12);
   if ((data[3] & 0x01) !== 0) return { unit: "blocks", availableBlocks: getUint32(data, 8) };
   return { unit: "bytes", bufferLength: getUint32(data, 4), blankLength: getUint32(data, 8) };
+}
+
+/** A READ BUFFER CAPACITY answer (what a software recorder returns). */
+export function encodeBufferCapacity(c: BufferCapacity): Uint8Array {
+  const out = new Uint8Array(12);
+  setUint16(out, 0, 10);
+  if (c.unit === "blocks") {
+    out[3] = 0x01;
+    setUint32(out, 8, c.availableBlocks);
+  } else {
+    setUint32(out, 4, c.bufferLength);
+    setUint32(out, 8, c.blankLength);
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { checkUint, getUint24, getUint32, requireLength, setUint16 } from "./bytes.js";
+import { checkUint, getUint24, getUint32, requireLength, setUint16, setUint24, setUint32 } from "./bytes.js";
 import { makeCommand, OPCODE, type ScsiCommand } from "./cdb.js";
 
 /** Descriptor Type of the Current/Maximum Capacity Descriptor. */
@@ -52,4 +52,21 @@ export function parseFormatCapacities(data: Uint8Array): FormatCapacities {
     formattable,
     truncated: data.length < 4 + listLength || o < end,
   };
+}
+
+/** A READ FORMAT CAPACITIES answer (what a software recorder returns): header, current/maximum descriptor, then the
+ * formattable capacity descriptors. */
+export function encodeFormatCapacities(c: Pick<FormatCapacities, "current" | "formattable">): Uint8Array {
+  const out = new Uint8Array(12 + 8 * c.formattable.length);
+  out[3] = out.length - 4;
+  setUint32(out, 4, c.current.numberOfBlocks);
+  out[8] = c.current.descriptorType & 0x03;
+  setUint24(out, 9, c.current.blockLength);
+  c.formattable.forEach((f, i) => {
+    const o = 12 + i * 8;
+    setUint32(out, o, f.numberOfBlocks);
+    out[o + 4] = (f.formatType & 0x3f) << 2;
+    setUint24(out, o + 5, f.typeDependent);
+  });
+  return out;
 }

@@ -1,6 +1,6 @@
-import { checkUint, getUint16, getUint32, requireLength, setUint16 } from "./bytes.js";
+import { checkUint, getUint16, getUint32, requireLength, setUint16, setUint32 } from "./bytes.js";
 import { makeCommand, OPCODE, type ScsiCommand } from "./cdb.js";
-import { type Msf, msfToLba } from "./msf.js";
+import { lbaToMsf, type Msf, msfToLba } from "./msf.js";
 
 /** The Format field of READ TOC/PMA/ATIP. */
 export const TOC_FORMAT = { FORMATTED_TOC: 0, MULTISESSION_INFO: 1, RAW_TOC: 2, PMA: 3, ATIP: 4, CD_TEXT: 5 } as const;
@@ -167,4 +167,58 @@ export function parseRawToc(data: Uint8Array): RawToc {
     entries,
     truncated: data.length < dataLength + 2 || o < end,
   };
+}
+
+/** A track descriptor to encode: track number (AAh for the lead-out), ADR, CONTROL and start LBA. */
+export interface TocEntry {
+  track: number;
+  adr: number;
+  control: number;
+  lba: number;
+}
+
+function setTocAddress(out: Uint8Array, o: number, lba: number, msf: boolean): void {
+  if (msf) {
+    const m = lbaToMsf(lba);
+    out[o] = 0;
+    out[o + 1] = m.minute;
+    out[o + 2] = m.second;
+    out[o + 3] = m.frame;
+  } else {
+    setUint32(out, o, lba >>> 0);
+  }
+}
+
+/** A format 0000b answer (what a software recorder returns): header, the tracks, then the lead-out entry (AAh). */
+export function encodeFormattedToc(
+  toc: { firstTrack: number; lastTrack: number; entries: readonly TocEntry[] },
+  options: { msf?: boolean } = {},
+): Uint8Array {
+  const out = new Uint8Array(4 + 8 * toc.entries.length);
+  setUint16(out, 0, out.length - 2);
+  out[2] = toc.firstTrack;
+  out[3] = toc.lastTrack;
+  toc.entries.forEach((e, i) => {
+    const o = 4 + i * 8;
+    out[o + 1] = ((e.adr & 0x0f) << 4) | (e.control & 0x0f);
+    out[o + 2] = e.track;
+    setTocAddress(out, o + 4, e.lba, options.msf ?? false);
+  });
+  return out;
+}
+
+/** A format 0001b answer: first and last complete session, and the first track of the last complete session. */
+export function encodeMultisessionInfo(
+  info: { firstSession: number; lastSession: number; firstTrackInLastSession: TocEntry },
+  options: { msf?: boolean } = {},
+): Uint8Array {
+  const out = new Uint8Array(12);
+  setUint16(out, 0, 10);
+  out[2] = info.firstSession;
+  out[3] = info.lastSession;
+  const e = info.firstTrackInLastSession;
+  out[5] = ((e.adr & 0x0f) << 4) | (e.control & 0x0f);
+  out[6] = e.track;
+  setTocAddress(out, 8, e.lba, options.msf ?? false);
+  return out;
 }

@@ -1,0 +1,387 @@
+// The recording state of a simulated disc and the rules that change it: where a WRITE may go, what closing a track or
+// a session does, reservations, blanking and formatting. Pure logic over plain data (the state file's content); the
+// recorder does the file I/O. Refusals are thrown as SimCheck with the sense the drive answers.
+import { defaultWriteParameters, encodeWriteParametersPage, MULTISESSION } from "../commands/writeParametersPage.js";
+import type { SenseFields } from "../sense.js";
+import { alignUp, type CloseAction, type SimMedium, type SimProfileName } from "./media.js";
+
+export const SIM_STATE_VERSION = 1;
+
+export interface SimTrack {
+  /** Track numbers run from 1 over the whole disc. */
+  number: number;
+  session: number;
+  start: number;
+  /** Blocks recorded from the start (a closed track includes the padding the drive added). */
+  recorded: number;
+  /** Size fixed by RESERVE TRACK; null for a track that grows with each write until it is closed. */
+  reserved: number | null;
+  closed: boolean;
+}
+
+export interface SimSession {
+  number: number;
+  start: number;
+  closed: boolean;
+  tracks: SimTrack[];
+}
+
+export type SimDiscStatus = "blank" | "appendable" | "complete" | "random-access";
+
+/** What the state file holds (`${discPath}.state.json`). */
+export interface SimState {
+  version: number;
+  profile: SimProfileName;
+  capacityBlocks: number;
+  /** DVD+RW / BD-RE: FORMAT UNIT has run. */
+  formatted: boolean;
+  /** Blocks of the formatted area (READ CAPACITY of a formatted disc). */
+  formattedBlocks: number;
+  /** Derived from the sessions; stored for people reading the file. */
+  discStatus: SimDiscStatus;
+  /** Closed sessions, then the open one (absent on a complete disc). Sequential media only. */
+  sessions: SimSession[];
+  /** Where the next WRITE goes (the invisible or incomplete track), null when nothing can be appended; derived. */
+  nextWritableAddress: number | null;
+  /** Write parameters mode page 05h as MODE SELECT left it, hex. */
+  writeParameters: string;
+  mediumPresent: boolean;
+  trayOpen: boolean;
+}
+
+export type SimStateSnapshot = SimState;
+
+/** A refusal: CHECK CONDITION with this sense. */
+export class SimCheck extends Error {
+  constructor(readonly sense: SenseFields) {
+    super(`sense ${sense.key.toString(16)}/${sense.asc.toString(16)}/${sense.ascq.toString(16)}`);
+    this.name = new.target.name;
+  }
+}
+
+export function check(key: number, asc: number, ascq: number, more: Partial<SenseFields> = {}): SimCheck {
+  return new SimCheck({ key, asc, ascq, ...more });
+}
+
+/** ILLEGAL REQUEST, INVALID FIELD IN CDB (5/24/00), pointing at a CDB byte. */
+export function invalidCdbField(byte: number, bit?: number): SimCheck {
+  return check(5, 0x24, 0x00, {
+    senseKeySpecific: { kind: "field-pointer", commandData: true, fieldPointer: byte, bitPointer: bit },
+  });
+}
+
+/** ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST (5/26/00), pointing at a parameter byte. */
+export function invalidParameter(byte: number, ascq = 0x00): SimCheck {
+  return check(5, 0x26, ascq, {
+    senseKeySpecific: { kind: "field-pointer", commandData: false, fieldPointer: byte },
+  });
+}
+
+export const SENSE = {
+  /** 5/21/00 LOGICAL BLOCK ADDRESS OUT OF RANGE. */
+  lbaOutOfRange: (lba: number) => check(5, 0x21, 0x00, { valid: true, information: lba }),
+  /** 5/21/02 INVALID ADDRESS FOR WRITE. */
+  invalidAddressForWrite: (lba: number) => check(5, 0x21, 0x02, { valid: true, information: lba }),
+  /** 5/2C/00 COMMAND SEQUENCE ERROR. */
+  commandSequence: () => check(5, 0x2c, 0x00),
+  /** 5/30/00 INCOMPATIBLE MEDIUM INSTALLED: the command does not apply to this kind of medium. */
+  incompatibleMedium: () => check(5, 0x30, 0x00),
+  /** 5/30/05 CANNOT WRITE MEDIUM - INCOMPATIBLE FORMAT: the disc is complete (finalised). */
+  cannotWrite: () => check(5, 0x30, 0x05),
+  /** 5/30/06 CANNOT FORMAT MEDIUM - INCOMPATIBLE MEDIUM. */
+  cannotFormat: () => check(5, 0x30, 0x06),
+  /** 5/30/10 MEDIUM NOT FORMATTED. */
+  notFormatted: () => check(5, 0x30, 0x10),
+  /** 5/64/00 ILLEGAL MODE FOR THIS TRACK: the write parameters do not fit. */
+  illegalMode: () => check(5, 0x64, 0x00),
+  /** 5/72/04 EMPTY OR PARTIALLY WRITTEN RESERVED TRACK. */
+  partialReservedTrack: () => check(5, 0x72, 0x04),
+  /** 2/3A/00 MEDIUM NOT PRESENT. */
+  noMedium: () => check(2, 0x3a, 0x00),
+} as const;
+
+/** The default page 05h for a medium: TAO Mode 1 on CD, incremental on DVD/BD; Multi-session 00b. */
+export function defaultWriteParametersPage(medium: SimMedium): Uint8Array {
+  return encodeWriteParametersPage(
+    medium.family === "CD" ? defaultWriteParameters() : defaultWriteParameters({ writeType: 0, trackMode: 5 }),
+  );
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString("hex");
+}
+
+/** A new disc of this medium: blank (sequential) or unformatted (DVD+RW, BD-RE), in a closed tray. */
+export function blankState(medium: SimMedium, capacityBlocks: number): SimState {
+  const state: SimState = {
+    version: SIM_STATE_VERSION,
+    profile: medium.name,
+    capacityBlocks,
+    formatted: false,
+    formattedBlocks: 0,
+    discStatus: "blank",
+    sessions: medium.sequential ? [{ number: 1, start: 0, closed: false, tracks: [] }] : [],
+    nextWritableAddress: medium.sequential ? 0 : null,
+    writeParameters: hex(defaultWriteParametersPage(medium)),
+    mediumPresent: true,
+    trayOpen: false,
+  };
+  return state;
+}
+
+/** Where the next track of the open session starts, when it has no growing track. */
+interface InvisibleTrack {
+  number: number;
+  session: number;
+  start: number;
+}
+
+/** A write the rules allow, to be committed for the blocks that actually reached the disc. */
+export interface PlannedWrite {
+  /** Records `blocks` blocks (fewer than asked when a fault cut the command short). */
+  commit(blocks: number): void;
+}
+
+export class SimDisc {
+  constructor(
+    readonly medium: SimMedium,
+    readonly state: SimState,
+  ) {}
+
+  get capacity(): number {
+    return this.state.capacityBlocks;
+  }
+
+  get sequential(): boolean {
+    return this.medium.sequential;
+  }
+
+  /** The session being written (the last one, while not closed). */
+  openSession(): SimSession | undefined {
+    const last = this.state.sessions[this.state.sessions.length - 1];
+    return last && !last.closed ? last : undefined;
+  }
+
+  allTracks(): SimTrack[] {
+    return this.state.sessions.flatMap((s) => s.tracks);
+  }
+
+  trackCount(): number {
+    return this.state.sessions.reduce((n, s) => n + s.tracks.length, 0);
+  }
+
+  status(): SimDiscStatus {
+    if (!this.sequential) return this.state.formatted ? "random-access" : "blank";
+    if (!this.openSession()) return "complete";
+    return this.trackCount() === 0 ? "blank" : "appendable";
+  }
+
+  /** Blocks a track occupies: its reservation, else what it recorded. */
+  trackSize(t: SimTrack): number {
+    return t.reserved ?? t.recorded;
+  }
+
+  /** The growing track of the open session (written, not reserved, not closed): it is the invisible track. */
+  growingTrack(): SimTrack | undefined {
+    const s = this.openSession();
+    const last = s?.tracks[s.tracks.length - 1];
+    return last && !last.closed && last.reserved === null ? last : undefined;
+  }
+
+  /** The invisible track (MMC-6: the track after the last one, from the next writable address to the end). */
+  invisibleTrack(): InvisibleTrack | null {
+    const s = this.openSession();
+    if (!s || this.growingTrack()) return null;
+    const last = s.tracks[s.tracks.length - 1];
+    const start = Math.min(
+      this.capacity,
+      last ? alignUp(last.start + this.trackSize(last), this.medium.align) : s.start,
+    );
+    return { number: this.trackCount() + 1, session: s.number, start };
+  }
+
+  /** Next writable address of a track still open for writing, or null. */
+  trackNwa(t: SimTrack): number | null {
+    if (t.closed || !this.openSession() || t.session !== this.openSession()?.number) return null;
+    if (t.reserved !== null && t.recorded >= t.reserved) return null;
+    return t.start + t.recorded;
+  }
+
+  /** Where the next session or track would be written: the growing or invisible track's NWA. */
+  nextWritableAddress(): number | null {
+    if (!this.sequential) return this.state.formatted ? 0 : null;
+    const g = this.growingTrack();
+    if (g) return this.trackNwa(g);
+    return this.invisibleTrack()?.start ?? null;
+  }
+
+  /** Free blocks after the next writable address. */
+  freeBlocks(): number {
+    const nwa = this.nextWritableAddress();
+    return nwa === null ? 0 : this.capacity - nwa;
+  }
+
+  /** First LBA after every recorded block (0 when nothing is recorded). */
+  recordedEnd(): number {
+    if (!this.sequential) return this.state.formatted ? this.state.formattedBlocks : 0;
+    let end = 0;
+    for (const t of this.allTracks()) if (t.recorded > 0) end = Math.max(end, t.start + t.recorded);
+    return end;
+  }
+
+  /** The first block of [lba, lba + count) that cannot be read, or -1 when all can. */
+  firstUnreadable(lba: number, count: number): number {
+    if (!this.sequential) {
+      const limit = this.state.formatted ? this.state.formattedBlocks : 0;
+      return lba + count <= limit ? -1 : Math.max(lba, limit);
+    }
+    let at = lba;
+    const end = lba + count;
+    const tracks = this.allTracks();
+    while (at < end) {
+      const t = tracks.find((x) => at >= x.start && at < x.start + x.recorded);
+      if (!t) return at;
+      at = t.start + t.recorded;
+    }
+    return -1;
+  }
+
+  /** Checks a WRITE of `count` blocks at `lba` against the rules of the medium; throws the drive's refusal. */
+  planWrite(lba: number, count: number, writeParameters: Uint8Array): PlannedWrite {
+    if (!this.sequential) {
+      if (!this.state.formatted) throw SENSE.notFormatted();
+      if (lba + count > this.state.formattedBlocks)
+        throw SENSE.lbaOutOfRange(Math.max(lba, this.state.formattedBlocks));
+      return { commit: () => {} };
+    }
+    const session = this.openSession();
+    if (!session) throw SENSE.cannotWrite();
+    if (lba + count > this.capacity) throw SENSE.lbaOutOfRange(Math.max(lba, this.capacity));
+    this.checkWriteParameters(writeParameters);
+    const open = session.tracks.find((t) => this.trackNwa(t) === lba);
+    if (open) {
+      if (open.reserved !== null && lba + count > open.start + open.reserved) {
+        throw SENSE.invalidAddressForWrite(open.start + open.reserved);
+      }
+      return {
+        commit: (blocks) => {
+          open.recorded += blocks;
+        },
+      };
+    }
+    const invisible = this.invisibleTrack();
+    if (!invisible || invisible.start !== lba) throw SENSE.invalidAddressForWrite(lba);
+    return {
+      commit: (blocks) => {
+        if (blocks === 0) return;
+        session.tracks.push({
+          number: invisible.number,
+          session: session.number,
+          start: lba,
+          recorded: blocks,
+          reserved: null,
+          closed: false,
+        });
+      },
+    };
+  }
+
+  // MMC-6 7.5 Write Parameters page: CD needs Track-at-Once with a Mode 1 data track (track mode 4 or 6, data block
+  // type 8, 2048-byte blocks); Session-at-Once would need SEND CUE SHEET, which this recorder does not implement.
+  // DVD-R takes incremental (0) or DAO (2); DVD+R and BD-R ignore the page.
+  private checkWriteParameters(page: Uint8Array): void {
+    const writeType = page[2] & 0x0f;
+    if (this.medium.family === "CD") {
+      if (writeType === 2) throw SENSE.commandSequence();
+      const trackMode = page[3] & 0x0f;
+      const dataBlockType = page[4] & 0x0f;
+      if (writeType !== 1 || (trackMode & 0x0d) !== 0x04 || dataBlockType !== 8) throw SENSE.illegalMode();
+    } else if (this.medium.name === "dvd-r" && writeType !== 0 && writeType !== 2) {
+      throw SENSE.illegalMode();
+    }
+  }
+
+  /** RESERVE TRACK (ARSV 0): a track of `size` blocks at the next writable address. */
+  reserveTrack(size: number): void {
+    if (!this.sequential) throw SENSE.incompatibleMedium();
+    const session = this.openSession();
+    if (!session || this.growingTrack()) throw SENSE.commandSequence();
+    const invisible = this.invisibleTrack();
+    if (!invisible) throw SENSE.commandSequence();
+    const blocks = alignUp(size, this.medium.align);
+    if (size === 0 || invisible.start + blocks > this.capacity) throw invalidCdbField(5);
+    session.tracks.push({
+      number: invisible.number,
+      session: session.number,
+      start: invisible.start,
+      recorded: 0,
+      reserved: blocks,
+      closed: false,
+    });
+  }
+
+  /** Closes one track: a reserved track is padded to its size, a growing one to the medium's alignment. */
+  private closeOneTrack(t: SimTrack): void {
+    t.recorded = t.reserved ?? alignUp(t.recorded, this.medium.align);
+    t.closed = true;
+  }
+
+  /** CLOSE TRACK/SESSION with this close function (and track number for function 1). */
+  close(closeFunction: number, trackNumber: number, multisession: number): void {
+    const action: CloseAction | undefined = this.medium.closeFunctions.get(closeFunction);
+    if (action === undefined) throw invalidCdbField(2);
+    if (action === "noop") {
+      if (!this.state.formatted) throw SENSE.commandSequence();
+      return;
+    }
+    const session = this.openSession();
+    if (!session) throw SENSE.commandSequence();
+    if (action === "track") {
+      const invisible = this.invisibleTrack();
+      if (invisible && invisible.number === trackNumber) return; // nothing written to it: nothing to close
+      const t = session.tracks.find((x) => x.number === trackNumber);
+      if (!t || t.closed) throw invalidCdbField(4);
+      this.closeOneTrack(t);
+      return;
+    }
+    const finalize =
+      action === "finalize" || (this.medium.multisessionFromPage05 && multisession !== MULTISESSION.OPEN);
+    if (session.tracks.length === 0) {
+      // An empty open session: finalising drops it (the disc ends with the previous session); nothing else to do.
+      if (this.state.sessions.length === 1) throw SENSE.commandSequence();
+      if (finalize) this.state.sessions.pop();
+      return;
+    }
+    for (const t of session.tracks) {
+      if (t.reserved !== null && !t.closed && t.recorded < t.reserved) throw SENSE.partialReservedTrack();
+    }
+    for (const t of session.tracks) if (!t.closed) this.closeOneTrack(t);
+    session.closed = true;
+    if (finalize) return;
+    const last = session.tracks[session.tracks.length - 1];
+    const end = last.start + this.trackSize(last);
+    const gap = session.number === 1 ? this.medium.firstSessionGap : this.medium.laterSessionGap;
+    // Closing a session never finalises by itself: with no room left, the next session starts at the capacity with
+    // nothing free (the host learns "full" from its next writable address and free blocks, not "complete").
+    const next = Math.min(this.capacity, alignUp(end + gap, this.medium.align));
+    this.state.sessions.push({ number: session.number + 1, start: next, closed: false, tracks: [] });
+  }
+
+  /** BLANK (full or minimal) of an erasable sequential medium: back to blank. */
+  blank(): void {
+    this.state.sessions = [{ number: 1, start: 0, closed: false, tracks: [] }];
+  }
+
+  /** FORMAT UNIT of DVD+RW / BD-RE: `blocks` of random-writable space. */
+  format(blocks: number): void {
+    this.state.formatted = true;
+    this.state.formattedBlocks = blocks;
+  }
+
+  /** Updates the derived fields before the state is saved or shown. */
+  refresh(): SimState {
+    this.state.discStatus = this.status();
+    this.state.nextWritableAddress = this.nextWritableAddress();
+    return this.state;
+  }
+}
