@@ -138,7 +138,9 @@ export class AppendSession {
     if (identified.joliet) fileSystems.push("joliet");
     if (udf) fileSystems.push("udf");
     // An image file ends where its bytes end; on a medium the last session's volume says where it ends.
-    const end = fileBlocks ?? lastSessionStart + identified.volumeSpaceSize;
+    // (An ISO 9660 volume space counts from block 0, even in a later session; UDF's from the session start.)
+    const end =
+      fileBlocks ?? (identified.iso9660 ? identified.volumeSpaceSize : lastSessionStart + identified.volumeSpaceSize);
     const sessionStart = options.sessionStart ?? Math.ceil(end / SESSION_ALIGNMENT) * SESSION_ALIGNMENT;
     if (!Number.isSafeInteger(sessionStart) || sessionStart < end) {
       throw new InvalidArgumentError(

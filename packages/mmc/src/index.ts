@@ -1,10 +1,22 @@
-// @discburn/mmc: SCSI/MMC command builders, response parsers, sense decoding, transports and Drive.
+// @discburn/mmc: SCSI/MMC command builders, response parsers, sense decoding, transports, Drive and burning.
+
+export type { BurnAction, BurnOptions, BurnProgress, BurnResult, SessionData } from "./burn/burn.js";
+export { assertAppendable, burn, checkMedium, isOverwritable } from "./burn/burn.js";
+export type { BurnErrorKind } from "./burn/errors.js";
+export { BurnError } from "./burn/errors.js";
+export type { SleepInhibitor } from "./burn/inhibit.js";
+export { inhibitSleep } from "./burn/inhibit.js";
+export type { LongOperationOptions } from "./burn/mediumOps.js";
+export { blankMedium, formatMedium, waitUntilReady } from "./burn/mediumOps.js";
+export { RingBuffer } from "./burn/ringBuffer.js";
+export type { WriteStrategy, WriteStrategyKind } from "./burn/strategy.js";
+export { strategyFor } from "./burn/strategy.js";
 
 export type { BlankOptions } from "./commands/blank.js";
 export { BLANKING_TYPE, buildBlank } from "./commands/blank.js";
 export { fromHex, MalformedResponseError, toHex } from "./commands/bytes.js";
 export type { CapabilitiesPage, WriteSpeedDescriptor } from "./commands/capabilitiesPage.js";
-export { parseCapabilitiesPage } from "./commands/capabilitiesPage.js";
+export { encodeCapabilitiesPage, parseCapabilitiesPage } from "./commands/capabilitiesPage.js";
 export type { DataDirection, ScsiCommand } from "./commands/cdb.js";
 export { makeCommand, OPCODE, opcodeName } from "./commands/cdb.js";
 export type { CloseTrackSessionOptions } from "./commands/closeTrackSession.js";
@@ -38,6 +50,7 @@ export type {
 } from "./commands/getEventStatusNotification.js";
 export {
   buildGetEventStatusNotification,
+  encodeEventStatus,
   MEDIA_EVENT,
   NOTIFICATION_CLASS,
   parseEventStatus,
@@ -53,6 +66,8 @@ export type {
 export {
   buildGetPerformance,
   buildGetWriteSpeeds,
+  encodeNominalPerformance,
+  encodeWriteSpeeds,
   PERFORMANCE_EXCEPT,
   PERFORMANCE_TYPE,
   parsePerformance,
@@ -61,7 +76,12 @@ export {
 export type { InquiryData, InquiryOptions } from "./commands/inquiry.js";
 export { buildInquiry, encodeInquiry, PERIPHERAL_DEVICE_TYPE, parseInquiry } from "./commands/inquiry.js";
 export type { MechanismStatus } from "./commands/mechanismStatus.js";
-export { buildMechanismStatus, MECHANISM_STATE, parseMechanismStatus } from "./commands/mechanismStatus.js";
+export {
+  buildMechanismStatus,
+  encodeMechanismStatus,
+  MECHANISM_STATE,
+  parseMechanismStatus,
+} from "./commands/mechanismStatus.js";
 export type { ModePage, ModeParameters, ModeSelect10Options, ModeSense10Options } from "./commands/modeParameters.js";
 export {
   buildModeSelect10,
@@ -81,7 +101,7 @@ export { allProfiles, PROFILE, profileInfo, profileName } from "./commands/profi
 export type { Read12Options, ReadOptions } from "./commands/read.js";
 export { buildRead10, buildRead12 } from "./commands/read.js";
 export type { BufferCapacity } from "./commands/readBufferCapacity.js";
-export { buildReadBufferCapacity, parseBufferCapacity } from "./commands/readBufferCapacity.js";
+export { buildReadBufferCapacity, encodeBufferCapacity, parseBufferCapacity } from "./commands/readBufferCapacity.js";
 export type { Capacity } from "./commands/readCapacity.js";
 export { buildReadCapacity10, encodeCapacity, parseCapacity } from "./commands/readCapacity.js";
 export type {
@@ -103,6 +123,7 @@ export type { FormatCapacities, FormattableCapacity } from "./commands/readForma
 export {
   buildReadFormatCapacities,
   CAPACITY_DESCRIPTOR_TYPE,
+  encodeFormatCapacities,
   parseFormatCapacities,
 } from "./commands/readFormatCapacities.js";
 export type {
@@ -111,11 +132,14 @@ export type {
   RawToc,
   RawTocEntry,
   ReadTocOptions,
+  TocEntry,
   TocFormat,
   TrackDescriptor,
 } from "./commands/readTocPmaAtip.js";
 export {
   buildReadTocPmaAtip,
+  encodeFormattedToc,
+  encodeMultisessionInfo,
   parseFormattedToc,
   parseMultisessionInfo,
   parseRawToc,
@@ -197,6 +221,17 @@ export {
   senseKeyName,
   statusName,
 } from "./sense.js";
+export type {
+  SimDiscStatus,
+  SimFaults,
+  SimProfileName,
+  SimSession,
+  SimState,
+  SimStateSnapshot,
+  SimTrack,
+  SoftwareRecorderOptions,
+} from "./sim/recorder.js";
+export { parseSimDrive, SIM_LONG_OPERATION_MS, SIM_PROFILES, SoftwareRecorder } from "./sim/recorder.js";
 export type { LinuxSgIoOpenOptions, SgIoLayout, SgIoOutput } from "./transport/linuxSgIo.js";
 export {
   decodeSgIoHeader,

@@ -1,0 +1,288 @@
+// burn() against the software recorder when things go wrong: refusals before writing (nothing changes on the
+// disc), faults while writing (write error, medium removed, power loss), cancellation, a slow drive. After each,
+// the disc file still holds every earlier session, read by xorriso at its address, and the recorder reopened from
+// its state file says what a drive would.
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AppendSession, FileSystemImage, ImageFileSource, importFileSystem } from "@discburn/fsimage";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireTool, xorrisoSession } from "../../fsimage/test/oracles/tools.js";
+import { noise } from "../../fsimage/test/oracles/tree.js";
+import {
+  BurnError,
+  type BurnProgress,
+  blankMedium,
+  burn,
+  Drive,
+  isOverwritable,
+  type SessionData,
+  type SimFaults,
+  type SimProfileName,
+  SoftwareRecorder,
+} from "../src/index.js";
+
+let work: string;
+beforeAll(() => {
+  requireTool("xorriso");
+  work = mkdtempSync(join(tmpdir(), "discburn-faults-"));
+});
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function openDrive(disc: string, profile?: SimProfileName, faults?: SimFaults, capacityBlocks?: number) {
+  return new Drive(await SoftwareRecorder.open(disc, { profile, faults, capacityBlocks }));
+}
+
+/** A new image of `files` planned for block `start`. */
+async function imageSession(files: Record<string, Buffer>, start = 0): Promise<SessionData> {
+  const image = new FileSystemImage({ fileSystems: ["iso9660", "rockridge", "joliet", "udf"], sessionStart: start });
+  for (const [path, data] of Object.entries(files)) await image.addFile(path, data);
+  const result = image.createResultImage();
+  return {
+    start: result.sessionStart,
+    blocks: result.totalBlocks,
+    label: "test image",
+    chunks: (signal) => result.stream({ signal }),
+  };
+}
+
+/** The next session of the disc in `drive`, adding `files`, as burn --append builds it. */
+async function appendSession(drive: Drive, files: Record<string, Buffer>): Promise<SessionData> {
+  const media = await drive.mediaInfo();
+  const over = isOverwritable(media.profile);
+  const s = await AppendSession.fromMedium(drive, {
+    lastSessionStart: over ? 0 : (media.lastSessionStart ?? 0),
+    sessionStart: over ? undefined : (media.nextWritableAddress ?? undefined),
+  });
+  for (const [path, data] of Object.entries(files)) await s.image.addFile(path, data, { replace: true });
+  if (over) {
+    const growth = await s.growth();
+    return {
+      start: s.sessionStart,
+      blocks: growth.image.totalBlocks,
+      chunks: (signal) => growth.image.stream({ signal }),
+      growth,
+    };
+  }
+  const result = s.sessionImage();
+  return { start: result.sessionStart, blocks: result.totalBlocks, chunks: (signal) => result.stream({ signal }) };
+}
+
+/** The files xorriso sees in the session at `start`: path → sha256. */
+async function xorrisoFiles(disc: string, start: number): Promise<Record<string, string>> {
+  const listing = await xorrisoSession.list(disc, start);
+  const out: Record<string, string> = {};
+  for (const line of listing.split("\n")) {
+    const m = /^-\S+\s+\d+\s+\S+\s+\S+\s+(\d+)\s.*'([^']+)'$/.exec(line);
+    if (m) out[m[2]!] = m[1]!;
+  }
+  return out;
+}
+
+async function ourFiles(disc: string, start: number): Promise<Record<string, string>> {
+  const source = await ImageFileSource.open(disc);
+  try {
+    const { root } = await importFileSystem(source, { sessionStart: start });
+    const out: Record<string, string> = {};
+    const walk = async (dir: typeof root, rel: string) => {
+      for (const item of dir.children()) {
+        if (item.kind === "directory") await walk(item, `${rel}/${item.name}`);
+        else if (item.kind === "file") {
+          const h = createHash("sha256");
+          for await (const c of item.source.chunks()) h.update(c);
+          out[`${rel}/${item.name}`] = h.digest("hex");
+        }
+      }
+    };
+    await walk(root, "");
+    return out;
+  } finally {
+    await source.close();
+  }
+}
+
+const hashOf = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+const V1 = { "/one.txt": Buffer.from("first session\n"), "/data/a.bin": noise(200_000, 11) };
+const V2 = { "/two.bin": noise(3_000_000, 12) };
+
+/** Burns V1 to a fresh disc of `profile` and returns its path and the first session's start. */
+async function firstSession(name: string, profile: SimProfileName): Promise<string> {
+  const disc = join(work, `${name}.img`);
+  const drive = await openDrive(disc, profile);
+  try {
+    await burn(drive, await imageSession(V1), { inhibitSleep: false });
+  } finally {
+    await drive.close();
+  }
+  return disc;
+}
+
+async function expectFirstSessionIntact(disc: string): Promise<void> {
+  const want = Object.fromEntries(Object.entries(V1).map(([p, b]) => [p, hashOf(b)]));
+  expect(await ourFiles(disc, 0)).toEqual(want);
+  const sizes = Object.fromEntries(Object.entries(V1).map(([p, b]) => [p, String(b.length)]));
+  expect(await xorrisoFiles(disc, 0)).toEqual(sizes);
+}
+
+describe("refusals before anything is written", () => {
+  it("a session too large for the disc: BurnError full, disc file and state unchanged", async () => {
+    const disc = join(work, "small.img");
+    const drive = await openDrive(disc, "dvd+r", undefined, 2000);
+    try {
+      await burn(drive, await imageSession(V1), { inhibitSleep: false });
+      const beforeDisc = readFileSync(disc);
+      const beforeState = readFileSync(`${disc}.state.json`);
+      const session = await appendSession(drive, V2);
+      const e = await burn(drive, session, { inhibitSleep: false }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(BurnError);
+      expect((e as BurnError).kind).toBe("full");
+      expect((e as BurnError).message).toMatch(/blocks/);
+      expect(readFileSync(disc).equals(beforeDisc)).toBe(true);
+      expect(readFileSync(`${disc}.state.json`).equals(beforeState)).toBe(true);
+    } finally {
+      await drive.close();
+    }
+  });
+
+  it("an image made for block 0 on an appendable disc: wrong-start, with the address to use", async () => {
+    const disc = await firstSession("wrongstart", "bd-r");
+    const drive = await openDrive(disc);
+    try {
+      const nwa = (await drive.mediaInfo()).nextWritableAddress;
+      const e = await burn(drive, await imageSession(V2), { inhibitSleep: false }).catch((x: unknown) => x);
+      expect((e as BurnError).kind).toBe("wrong-start");
+      expect((e as BurnError).message).toContain(String(nwa));
+    } finally {
+      await drive.close();
+    }
+    await expectFirstSessionIntact(disc);
+  });
+
+  it("a closed disc, a missing medium, blanking what cannot be blanked", async () => {
+    const disc = join(work, "closed.img");
+    let drive = await openDrive(disc, "dvd+r");
+    await burn(drive, await imageSession(V1), { inhibitSleep: false, finalize: true });
+    const session = await imageSession(V2, 0);
+    let e = await burn(drive, session, { inhibitSleep: false }).catch((x: unknown) => x);
+    expect((e as BurnError).kind).toBe("closed");
+    e = await blankMedium(drive).catch((x: unknown) => x);
+    expect((e as BurnError).kind).toBe("not-writable");
+    await drive.eject();
+    e = await burn(drive, session, { inhibitSleep: false }).catch((x: unknown) => x);
+    expect((e as BurnError).kind).toBe("no-medium");
+    await drive.close();
+    drive = await openDrive(join(work, "plusrw.img"), "dvd+rw");
+    e = await blankMedium(drive).catch((x: unknown) => x);
+    expect((e as BurnError).message).toMatch(/discburn format/);
+    await drive.close();
+  });
+});
+
+describe.each(["dvd+r", "cd-r", "bd-re"] as const)("faults while writing session 2 to a %s", (profile) => {
+  const over = isOverwritable(profile === "bd-re" ? 0x43 : 0);
+
+  it("a write error: BurnError write-failed naming the block; session 1 intact", async () => {
+    const disc = await firstSession(`${profile}-werr`, profile);
+    let drive = await openDrive(disc);
+    const session = await appendSession(drive, V2);
+    await drive.close();
+    drive = await openDrive(disc, undefined, { writeErrorAtLba: session.start + 700 });
+    try {
+      const e = await burn(drive, session, { inhibitSleep: false }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(BurnError);
+      expect((e as BurnError).kind).toBe("write-failed");
+      expect((e as BurnError).lba).toBe(session.start + 700);
+    } finally {
+      await drive.close();
+    }
+    await expectFirstSessionIntact(disc);
+    if (!over) {
+      // The interrupted session is not what readers see, and discburn will not build on it.
+      drive = await openDrive(disc);
+      const media = await drive.mediaInfo();
+      expect(media.lastSessionStart).toBe(0);
+      const e = await burn(drive, await appendSession(drive, V2), {
+        inhibitSleep: false,
+      }).catch((x: unknown) => x);
+      expect((e as BurnError).kind).toBe("incomplete-session");
+      await drive.close();
+    }
+  });
+
+  it("the medium removed mid-write: write-failed; session 1 intact", async () => {
+    const disc = await firstSession(`${profile}-removed`, profile);
+    let drive = await openDrive(disc);
+    const session = await appendSession(drive, V2);
+    await drive.close();
+    drive = await openDrive(disc, undefined, { removeMediumAtLba: session.start + 300 });
+    const e = await burn(drive, session, { inhibitSleep: false }).catch((x: unknown) => x);
+    await drive.close();
+    expect((e as BurnError).kind).toBe("write-failed");
+    expect((e as BurnError).message).toMatch(/medium|not present/i);
+    await expectFirstSessionIntact(disc);
+  });
+
+  it("power lost mid-write: the state file keeps the last session; the next burn succeeds over the debris", async () => {
+    const disc = await firstSession(`${profile}-power`, profile);
+    let drive = await openDrive(disc);
+    const session = await appendSession(drive, V2);
+    await drive.close();
+    const stateBefore = readFileSync(`${disc}.state.json`);
+    drive = await openDrive(disc, undefined, { powerLossAtLba: session.start + 500 });
+    const e = await burn(drive, session, { inhibitSleep: false }).catch((x: unknown) => x);
+    await drive.close().catch(() => {});
+    expect((e as BurnError).kind).toBe("write-failed");
+    expect(readFileSync(`${disc}.state.json`).equals(stateBefore)).toBe(true);
+    await expectFirstSessionIntact(disc);
+    drive = await openDrive(disc);
+    try {
+      const again = await appendSession(drive, V2);
+      expect(again.start).toBe(session.start);
+      await burn(drive, again, { inhibitSleep: false, verify: true });
+    } finally {
+      await drive.close();
+    }
+    const want = {
+      ...Object.fromEntries(Object.entries(V1).map(([p, b]) => [p, hashOf(b)])),
+      "/two.bin": hashOf(V2["/two.bin"]),
+    };
+    expect(await ourFiles(disc, over ? 0 : session.start)).toEqual(want);
+    expect(Object.keys(await xorrisoFiles(disc, over ? 0 : session.start)).sort()).toEqual(Object.keys(want).sort());
+  });
+});
+
+describe("a slow drive and cancellation", () => {
+  it("reports progress with the ring buffer filling while the drive lags, and stops cleanly when cancelled", async () => {
+    const disc = await firstSession("slow", "dvd+r");
+    let drive = await openDrive(disc);
+    const session = await appendSession(drive, V2);
+    await drive.close();
+    drive = await openDrive(disc, undefined, { writeDelayMs: 20 });
+    const controller = new AbortController();
+    const seen: BurnProgress[] = [];
+    const e = await burn(drive, session, {
+      inhibitSleep: false,
+      signal: controller.signal,
+      progressIntervalMs: 0,
+      onProgress: (p) => {
+        seen.push(p);
+        if (p.action === "writing" && p.bytesWritten >= 20 * 65536) controller.abort();
+      },
+    }).catch((x: unknown) => x);
+    await drive.close();
+    expect((e as BurnError).kind).toBe("cancelled");
+    const writing = seen.filter((p) => p.action === "writing" && p.bytesWritten > 0);
+    expect(writing.length).toBeGreaterThan(5);
+    // The source is far faster than a 20 ms-per-command drive: the ring fills.
+    expect(Math.max(...writing.map((p) => p.ringBuffer.used))).toBeGreaterThan(1024 * 1024);
+    const last = writing.at(-1)!;
+    expect(last.speedKBps).toBeGreaterThan(0);
+    expect(last.speedKBps).toBeLessThan(65536 / 20 + 1000); // bounded by 64 KiB per 20 ms
+    expect(last.lastWrittenLba).toBe(session.start + last.bytesWritten / 2048 - 1);
+    expect(last.remainingMs).toBeGreaterThan(0);
+    await expectFirstSessionIntact(disc);
+  });
+});
