@@ -8,7 +8,7 @@ import {
   SourceError,
   TreeError,
 } from "@discburn/fsimage";
-import { DeviceError, ScsiError } from "@discburn/mmc";
+import { BurnError, DeviceError, ScsiError } from "@discburn/mmc";
 
 export const ExitCode = {
   ok: 0,
@@ -34,8 +34,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   2    usage error (unknown option, invalid value)
   3    input error (missing, unreadable or changing source files)
   4    output error (cannot write the image)
-  5    layout error (the tree does not fit the chosen format or --strict limits)
-  6    drive error (no drive found, permission denied, drive busy, no medium, command refused)
+  5    layout error (the tree does not fit the chosen format or --strict limits, or the disc is too small)
+  6    drive error (no drive found, permission denied, drive busy, no medium, command refused, disc closed,
+       write or verify failed)
   130  cancelled (Ctrl-C); no partial image is left behind`;
 
 export function exitCodeFor(e: unknown): number {
@@ -44,6 +45,12 @@ export function exitCodeFor(e: unknown): number {
   if (e instanceof SourceError || e instanceof TreeError || e instanceof ImageReadError) return ExitCode.input;
   if (e instanceof OutputError) return ExitCode.output;
   if (e instanceof LayoutError) return ExitCode.layout;
+  if (e instanceof BurnError) {
+    if (e.kind === "cancelled") return ExitCode.cancelled;
+    if (e.kind === "full") return ExitCode.layout;
+    if (e.kind === "source") return ExitCode.input;
+    return ExitCode.device;
+  }
   if (e instanceof DeviceError || e instanceof ScsiError) return ExitCode.device;
   return ExitCode.failure;
 }

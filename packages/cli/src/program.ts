@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { appendCommand } from "./commands/append.js";
+import { blankCommand, burnCommand, formatCommand } from "./commands/burn.js";
 import { createCommand } from "./commands/create.js";
 import { driveCommands } from "./commands/drives.js";
 import { extractCommand, lsCommand } from "./commands/inspect.js";
@@ -33,6 +34,8 @@ Examples:
   discburn create --help                          all options of create
   discburn drives                                 list the optical drives and what is in them
   discburn info --drive /dev/sr0                  a drive's medium: sessions, tracks, free space
+  discburn burn --drive /dev/sr0 ./photos         burn files (or an .iso) to a disc; --append adds a session
+  discburn burn --drive sim:dvd+r:disc.img ./a    rehearse on the software recorder
 
 ${EXIT_CODES_HELP}`,
     );
@@ -43,6 +46,9 @@ ${EXIT_CODES_HELP}`,
     extractCommand(signal),
     mkisofsCommand(signal),
     ...driveCommands(),
+    burnCommand(signal),
+    blankCommand(),
+    formatCommand(),
   ]) {
     // Settings are not inherited by commands built separately: give each the same error handling.
     program.addCommand(

@@ -2,7 +2,6 @@
 import { InvalidArgumentError } from "@discburn/fsimage";
 import {
   DeviceError,
-  Drive,
   type DriveCapabilities,
   type DriveIdentity,
   type DriveListing,
@@ -12,6 +11,7 @@ import {
   type SpeedEntry,
 } from "@discburn/mmc";
 import { Command } from "commander";
+import { DRIVE_HELP, withDrive } from "../driveSpec.js";
 import { runInfoImage } from "./inspect.js";
 
 /** No drive found: `discburn drives` with an empty list. */
@@ -47,15 +47,6 @@ function mediaSummary(m: MediaInfo): string {
 /** Blocks as megabytes (2048-byte blocks, MB = 10^6 bytes as on disc labels). */
 function mb(blocks: number): string {
   return `${((blocks * 2048) / 1e6).toFixed(1)} MB`;
-}
-
-async function withDrive<T>(device: string, f: (drive: Drive) => Promise<T>, readOnly?: boolean): Promise<T> {
-  const drive = await Drive.open(device, { readOnly });
-  try {
-    return await f(drive);
-  } finally {
-    await drive.close();
-  }
 }
 
 interface DriveReport {
@@ -97,7 +88,7 @@ Examples:
         };
         if (!d.error && o.media) {
           try {
-            report.media = await withDrive(d.path, (drive) => drive.mediaInfo(), true);
+            report.media = await withDrive(d.path, (drive) => drive.mediaInfo(), { readOnly: true });
           } catch (e) {
             report.error = errorJson(e);
           }
@@ -168,7 +159,7 @@ export function infoCommand(): Command {
       "what an image holds (file systems, volume, El Torito, UDF revision), or what a drive is and what is in it",
     )
     .argument("[image]", "an image file (or use --drive)")
-    .option("--drive <device>", "the drive: /dev/sr0, /dev/sg0, \\\\.\\CdRom0, \\\\.\\E:")
+    .option("--drive <device>", DRIVE_HELP)
     .option("--session-start <lba>", "with an image: the session to describe (default 0)")
     .option("--json", "machine-readable report on stdout")
     .addHelpText(
@@ -222,7 +213,7 @@ function trayCommand(name: "eject" | "load"): Command {
   const what = name === "eject" ? "open the tray / eject the disc" : "close the tray / load the disc";
   return new Command(name)
     .description(what)
-    .requiredOption("--drive <device>", "the drive: /dev/sr0, \\\\.\\CdRom0, \\\\.\\E:")
+    .requiredOption("--drive <device>", DRIVE_HELP)
     .addHelpText("after", `\nExample:\n  discburn ${name} --drive /dev/sr0`)
     .action(async (o: { drive: string }) => {
       await withDrive(o.drive, (drive) => (name === "eject" ? drive.eject() : drive.load()));

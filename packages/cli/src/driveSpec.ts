@@ -1,0 +1,27 @@
+// What --drive names: a real drive (/dev/sr0, \\.\E:) or the software recorder (sim:PROFILE:FILE, sim:FILE).
+import { Drive, parseSimDrive, SIM_PROFILES, SoftwareRecorder } from "@discburn/mmc";
+
+export const DRIVE_HELP =
+  "the drive: /dev/sr0, /dev/sg0, \\\\.\\CdRom0, \\\\.\\E:, or the software recorder sim:PROFILE:FILE " +
+  `(PROFILE: ${SIM_PROFILES.join(", ")}; a new FILE is a blank disc)`;
+
+/** Opens the drive a --drive value names. */
+export async function openDrive(spec: string, options: { readOnly?: boolean } = {}): Promise<Drive> {
+  const sim = parseSimDrive(spec);
+  if (sim) return new Drive(await SoftwareRecorder.open(sim.path, { profile: sim.profile }));
+  return Drive.open(spec, options);
+}
+
+/** Runs `f` with the drive open, and closes it whatever happens. */
+export async function withDrive<T>(
+  spec: string,
+  f: (drive: Drive) => Promise<T>,
+  options: { readOnly?: boolean } = {},
+): Promise<T> {
+  const drive = await openDrive(spec, options);
+  try {
+    return await f(drive);
+  } finally {
+    await drive.close();
+  }
+}
