@@ -1,0 +1,134 @@
+// What burn() sends, per medium, checked against MMC-6's rules for each write strategy: write parameters only
+// where the medium uses page 05h (CD: TAO, data track, mode 1, multi-session 11b unless closing; DVD-R:
+// incremental), WRITE(10)s that cover the session's blocks exactly once and in order from its start, SYNCHRONIZE
+// CACHE after the last one, then CLOSE TRACK naming the track and CLOSE SESSION or the finalising function.
+// The recorder underneath is the software one; a transport in between records every CDB.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileSystemImage } from "@discburn/fsimage";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  burn,
+  Drive,
+  type ExecuteOptions,
+  parseWriteParametersPage,
+  type RawScsiCommand,
+  type ScsiCommand,
+  type ScsiResult,
+  type ScsiTransport,
+  type SimProfileName,
+  SoftwareRecorder,
+} from "../src/index.js";
+
+class Recording implements ScsiTransport {
+  readonly sent: Array<{ cdb: Uint8Array; data?: Uint8Array }> = [];
+  constructor(private readonly inner: ScsiTransport) {}
+  get device() {
+    return this.inner.device;
+  }
+  get readOnly() {
+    return this.inner.readOnly;
+  }
+  execute(command: ScsiCommand | RawScsiCommand, options: ExecuteOptions): Promise<ScsiResult> {
+    const data = "data" in command ? command.data : "buffer" in command ? command.buffer : undefined;
+    this.sent.push({
+      cdb: Uint8Array.from(command.cdb),
+      data: data ? Uint8Array.from(data.subarray(0, 64)) : undefined,
+    });
+    return this.inner.execute(command, options);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "discburn-seq-"));
+});
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const be32 = (b: Uint8Array, o: number) => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+const be16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
+
+async function session() {
+  const image = new FileSystemImage({ fileSystems: ["iso9660", "joliet"] });
+  await image.addFile("/a.bin", new Uint8Array(300_000).fill(7));
+  const r = image.createResultImage();
+  return { start: 0, blocks: r.totalBlocks, chunks: (signal?: AbortSignal) => r.stream({ signal }) };
+}
+
+describe.each([
+  ["cd-r", "page05-tao", [1, 2]],
+  ["dvd-r", "page05-incremental", [1, 2]],
+  ["dvd+r", null, [1, 2]],
+  ["bd-r", null, [1, 2]],
+  ["dvd+rw", null, []],
+  ["bd-re", null, []],
+] as const)("burn() on a %s", (profile, page, closes) => {
+  for (const finalize of [false, true]) {
+    it(`sends the strategy's commands in order (finalize: ${finalize})`, async () => {
+      const rec = new Recording(await SoftwareRecorder.open(join(work, `${profile}-${finalize}.img`), { profile }));
+      const drive = new Drive(rec);
+      const s = await session();
+      await burn(drive, s, { inhibitSleep: false, finalize, speed: 4 });
+      await drive.close();
+      const ops = rec.sent.map((c) => c.cdb[0]!);
+      const firstWrite = ops.indexOf(0x2a);
+      const lastWrite = ops.lastIndexOf(0x2a);
+      expect(firstWrite).toBeGreaterThan(0);
+
+      // Write parameters (MODE SELECT(10), 55h) before the first WRITE, only where page 05h applies.
+      const selects = rec.sent.filter((c) => c.cdb[0] === 0x55);
+      if (page === null) expect(selects).toEqual([]);
+      else {
+        expect(selects.length).toBe(1);
+        expect(ops.indexOf(0x55)).toBeLessThan(firstWrite);
+        const list = selects[0].data!;
+        const pageBytes = list.subarray(8); // MODE SELECT(10) parameter header is 8 bytes, no block descriptor
+        expect(pageBytes[0]! & 0x3f).toBe(0x05);
+        const wp = parseWriteParametersPage(pageBytes);
+        if (page === "page05-tao") {
+          expect([wp.writeType, wp.trackMode, wp.dataBlockType]).toEqual([1, 4, 8]); // TAO, data, mode 1
+        } else expect(wp.writeType).toBe(0); // incremental
+        expect(wp.multiSession).toBe(finalize ? 0 : 3);
+        expect(wp.testWrite).toBe(false);
+      }
+      // Speed: SET CD SPEED (BBh) for CD at 4 x 176.4 kB/s, SET STREAMING (B6h) for DVD/BD.
+      const speedOp = profile.startsWith("cd") ? 0xbb : 0xb6;
+      expect(ops.indexOf(speedOp)).toBeGreaterThan(-1);
+      expect(ops.indexOf(speedOp)).toBeLessThan(firstWrite);
+      if (speedOp === 0xbb) expect(be16(rec.sent[ops.indexOf(0xbb)]!.cdb, 4)).toBe(Math.round(4 * 176.4));
+
+      // WRITE(10)s: contiguous from the start, each block once, nothing else interleaved but buffer queries.
+      let next = s.start;
+      for (const c of rec.sent.slice(firstWrite, lastWrite + 1)) {
+        if (c.cdb[0] === 0x5c) continue; // READ BUFFER CAPACITY
+        expect(c.cdb[0]).toBe(0x2a);
+        expect(be32(c.cdb, 2)).toBe(next);
+        next += be16(c.cdb, 7);
+      }
+      expect(next).toBe(s.start + s.blocks);
+
+      // Then SYNCHRONIZE CACHE (35h), then the closing functions (5Bh) for track 1 and the session / disc.
+      const after = rec.sent.slice(lastWrite + 1).filter((c) => [0x35, 0x5b].includes(c.cdb[0]!));
+      expect(after[0]!.cdb[0]).toBe(0x35);
+      const closing = after.filter((c) => c.cdb[0] === 0x5b).map((c) => [c.cdb[2]! & 7, be16(c.cdb, 4)]);
+      const finalFunction = profile === "dvd+r" ? 5 : profile === "bd-r" ? 6 : 2;
+      const want =
+        closes.length === 0
+          ? []
+          : [
+              [1, 1],
+              [finalize ? finalFunction : 2, 0],
+            ];
+      expect(closing).toEqual(want);
+      // The tray is locked while writing and unlocked afterwards (PREVENT ALLOW MEDIUM REMOVAL, 1Eh).
+      const locks = rec.sent.filter((c) => c.cdb[0] === 0x1e).map((c) => c.cdb[4]! & 1);
+      expect(locks).toEqual([1, 0]);
+    });
+  }
+});
