@@ -96,6 +96,8 @@ describe.each([
         } else expect(wp.writeType).toBe(0); // incremental
         expect(wp.multiSession).toBe(finalize ? 0 : 3);
         expect(wp.testWrite).toBe(false);
+        // The recorder reports BUF in its CD TAO / DVD-R write features: BUFE is asked for.
+        expect(wp.bufferUnderrunFree).toBe(true);
       }
       // Speed: SET CD SPEED (BBh) for CD at 4 x 176.4 kB/s, SET STREAMING (B6h) for DVD/BD.
       const speedOp = profile.startsWith("cd") ? 0xbb : 0xb6;

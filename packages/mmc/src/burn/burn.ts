@@ -11,7 +11,7 @@ import { buildSetStreaming, performanceDescriptorForSpeed } from "../commands/se
 import { buildSynchronizeCache10 } from "../commands/synchronizeCache.js";
 import { buildWrite10 } from "../commands/write.js";
 import { buildModeSelectWriteParameters } from "../commands/writeParametersPage.js";
-import { BLOCK_SIZE, type Drive, type MediaInfo } from "../drive.js";
+import { BLOCK_SIZE, type Drive, type MediaInfo, writableProfiles } from "../drive.js";
 import { ScsiError } from "../sense.js";
 import { DeviceError } from "../transport/transport.js";
 import { BurnError } from "./errors.js";
@@ -117,7 +117,14 @@ export async function checkMedium(
   drive: Drive,
   session: Pick<SessionData, "start" | "blocks" | "label">,
   options: { format?: boolean } = {},
-): Promise<{ media: MediaInfo; strategy: WriteStrategy; needsFormat: boolean; track: number }> {
+): Promise<{
+  media: MediaInfo;
+  strategy: WriteStrategy;
+  needsFormat: boolean;
+  track: number;
+  /** The drive offers buffer underrun protection for the medium's write feature (BUF, MMC-6 5.3.11/5.3.19). */
+  underrunFree: boolean;
+}> {
   const media = await drive.mediaInfo();
   const where = drive.device;
   if (!media.present) throw new BurnError("no-medium", `no disc in ${where}: insert a writable disc`);
@@ -128,8 +135,8 @@ export async function checkMedium(
       `the ${media.profileName} disc in ${where} cannot be written: use a CD-R/RW, DVD±R, DVD±RW, BD-R or BD-RE`,
     );
   }
-  const caps = await drive.capabilities();
-  if (!caps.writableProfiles.some((p) => p.number === media.profile)) {
+  const config = await drive.configuration();
+  if (!writableProfiles(config).some((p) => p.number === media.profile)) {
     throw new BurnError("not-writable", `${where} reads ${media.profileName} discs but cannot write them`);
   }
   const label = session.label ?? "the session";
@@ -168,7 +175,10 @@ export async function checkMedium(
       );
     }
   }
-  return { media, strategy, needsFormat, track };
+  const underrunFree = config.features.some(
+    (f) => f.current && "bufferUnderrunFree" in f && (f as { bufferUnderrunFree: boolean }).bufferUnderrunFree,
+  );
+  return { media, strategy, needsFormat, track, underrunFree };
 }
 
 /** Throws BurnError unless a write-once medium can take another session: not closed, no interrupted session. */
@@ -238,7 +248,9 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
     throw new BurnError("source", `${session.label ?? "the session"} is empty: nothing to write`);
   }
   report(0);
-  let { media, strategy, needsFormat, track } = await checkMedium(drive, session, { format: options.format });
+  let { media, strategy, needsFormat, track, underrunFree } = await checkMedium(drive, session, {
+    format: options.format,
+  });
   multiple = oneX(media);
   const finalize = options.finalize === true;
   const hash = createHash("sha256");
@@ -289,9 +301,9 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
       action = "formatting";
       report(0);
       await formatMedium(drive, { onProgress: (p) => report(Math.round((p ?? 0) * 100)), pollMs: 200 });
-      ({ media, strategy, needsFormat, track } = await checkMedium(drive, session, { format: false }));
+      ({ media, strategy, needsFormat, track, underrunFree } = await checkMedium(drive, session, { format: false }));
     }
-    await prepare(drive, media, strategy, session, finalize, options.speed, notes);
+    await prepare(drive, media, strategy, session, { finalize, underrunFree, speed: options.speed }, notes);
 
     // Writing: the producer fills the ring while the drive drains it.
     action = "writing";
@@ -408,12 +420,15 @@ async function prepare(
   media: MediaInfo,
   strategy: WriteStrategy,
   session: SessionData,
-  finalize: boolean,
-  speed: number | undefined,
+  choices: { finalize: boolean; underrunFree: boolean; speed: number | undefined },
   notes: string[],
 ): Promise<void> {
-  const parameters = strategy.writeParameters({ multisession: !finalize });
-  if (parameters) await drive.run(buildModeSelectWriteParameters(parameters));
+  const { finalize, underrunFree, speed } = choices;
+  const parameters = strategy.writeParameters({ multisession: !finalize, underrunFree });
+  if (parameters) {
+    await drive.run(buildModeSelectWriteParameters(parameters));
+    notes.push(`buffer underrun protection: ${underrunFree ? "on" : "not offered by the drive"}`);
+  }
   if (speed === undefined) return;
   const kBps = Math.round(speed * oneX(media));
   try {

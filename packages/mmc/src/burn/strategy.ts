@@ -21,7 +21,7 @@ export interface WriteStrategy {
   /** Write-once: only at the next writable address, closed with CLOSE TRACK/SESSION. */
   sequential: boolean;
   /** The write parameters mode page (05h) to select before writing, when the medium uses it (CD, DVD-R). */
-  writeParameters(options: { multisession: boolean }): WriteParameters | null;
+  writeParameters(options: { multisession: boolean; underrunFree: boolean }): WriteParameters | null;
   /** CLOSE TRACK/SESSION functions to send after the data, in order (track closes name the track). */
   closing(options: { finalize: boolean }): Array<{ closeFunction: number; track: boolean; what: string }>;
   /** Whether the medium must be formatted before it takes data (blank DVD+RW, BD-RE). */
@@ -38,14 +38,14 @@ const CD_TAO: WriteStrategy = {
   description: "CD Track At Once, mode 1 data track",
   sequential: true,
   formattable: false,
-  writeParameters: ({ multisession }) =>
+  writeParameters: ({ multisession, underrunFree }) =>
     defaultWriteParameters({
       writeType: WRITE_TYPE.TRACK_AT_ONCE,
       trackMode: TRACK_MODE.DATA_UNINTERRUPTED,
       dataBlockType: DATA_BLOCK_TYPE.MODE_1_2048,
       sessionFormat: SESSION_FORMAT.CD_DA_OR_CD_ROM,
       multiSession: multisession ? MULTISESSION.OPEN : MULTISESSION.NONE,
-      bufferUnderrunFree: true,
+      bufferUnderrunFree: underrunFree,
     }),
   closing: () => [closeTrack, closeSession],
 };
@@ -56,13 +56,13 @@ const DVD_R: WriteStrategy = {
   description: "DVD-R incremental sequential recording",
   sequential: true,
   formattable: false,
-  writeParameters: ({ multisession }) =>
+  writeParameters: ({ multisession, underrunFree }) =>
     defaultWriteParameters({
       writeType: WRITE_TYPE.PACKET_INCREMENTAL,
       trackMode: TRACK_MODE.DATA_INCREMENTAL,
       dataBlockType: DATA_BLOCK_TYPE.MODE_1_2048,
       multiSession: multisession ? MULTISESSION.OPEN : MULTISESSION.NONE,
-      bufferUnderrunFree: true,
+      bufferUnderrunFree: underrunFree,
     }),
   closing: () => [closeTrack, closeSession],
 };
