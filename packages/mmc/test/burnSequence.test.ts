@@ -17,7 +17,6 @@ import {
   type ScsiCommand,
   type ScsiResult,
   type ScsiTransport,
-  type SimProfileName,
   SoftwareRecorder,
 } from "../src/index.js";
 

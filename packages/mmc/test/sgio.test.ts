@@ -4,24 +4,12 @@
 // ATAPI drive holding the same image, and an empty SCSI drive.
 //
 // Needs `npx tsc -b packages/fsimage packages/mmc packages/cli` first (the guest runs the built dist).
-import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { programFiles, runGuest } from "../../../tools/qemu/harness.mjs";
-import { MissingToolError, requireTool, run } from "../../fsimage/test/oracles/tools.js";
+import { runGuest } from "../../../tools/qemu/harness.mjs";
+import { requireTool, run } from "../../fsimage/test/oracles/tools.js";
 import {
   buildRead10,
   buildTestUnitReady,
@@ -35,92 +23,15 @@ import {
   sgIoLayout,
   toHex,
 } from "../src/index.js";
+import { discburnFiles, GUEST_ROOT, hostTree, IMPORT_SCRIPT, requireFrom, sections } from "./guest.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const GUEST_ROOT = "/opt/discburn";
 const GUEST_TIMEOUT = 240_000;
 const VOLUME_ID = "DISCBURN_SGIO";
-
-function requireFrom(cmd: string, debianPackage: string): string {
-  try {
-    return requireTool(cmd);
-  } catch (e) {
-    if (e instanceof MissingToolError) throw new MissingToolError(cmd, debianPackage, "not found");
-    throw e;
-  }
-}
-
-interface GuestFile {
-  path: string;
-  source?: string;
-  data?: string | Buffer;
-  symlink?: string;
-  mode?: number;
-}
-
-/** Every file under a host directory, placed under a guest directory (source maps and build info left out). */
-function treeFiles(hostDir: string, guestDir: string): GuestFile[] {
-  const out: GuestFile[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      const st = statSync(full);
-      if (st.isDirectory()) walk(full);
-      else if (!name.endsWith(".map") && !name.endsWith(".tsbuildinfo") && !name.endsWith(".d.ts"))
-        out.push({ path: join(guestDir, relative(hostDir, full)), source: full });
-    }
-  };
-  walk(hostDir);
-  return out;
-}
-
-/** Node, the built packages and their run-time dependencies (commander; koffi with its linux x64 binary only). */
-function discburnFiles(): GuestFile[] {
-  const files: GuestFile[] = [...programFiles(process.execPath)];
-  for (const pkg of ["fsimage", "mmc", "cli"]) {
-    const dist = join(ROOT, "packages", pkg, "dist");
-    if (!existsSync(join(dist, "index.js")) && !existsSync(join(dist, "bin.js")))
-      throw new Error(`${dist} is not built: run npx tsc -b packages/fsimage packages/mmc packages/cli`);
-    files.push(...treeFiles(dist, `${GUEST_ROOT}/packages/${pkg}/dist`));
-    files.push({
-      path: `${GUEST_ROOT}/packages/${pkg}/package.json`,
-      source: join(ROOT, "packages", pkg, "package.json"),
-    });
-  }
-  const koffiDir = realpathSync(join(ROOT, "packages/mmc/node_modules/koffi"));
-  const koffiGuest = `${GUEST_ROOT}/packages/mmc/node_modules/koffi`;
-  for (const f of ["package.json", "index.js", "build/koffi/linux_x64/koffi.node"])
-    files.push({ path: `${koffiGuest}/${f}`, source: join(koffiDir, f) });
-  const commanderDir = realpathSync(join(ROOT, "packages/cli/node_modules/commander"));
-  files.push(...treeFiles(commanderDir, `${GUEST_ROOT}/packages/cli/node_modules/commander`));
-  // The workspace packages, as pnpm links them.
-  files.push({ path: `${GUEST_ROOT}/packages/cli/node_modules/@discburn/mmc`, symlink: "../../../mmc" });
-  files.push({ path: `${GUEST_ROOT}/packages/cli/node_modules/@discburn/fsimage`, symlink: "../../../fsimage" });
-  files.push({ path: `${GUEST_ROOT}/packages/mmc/node_modules/@discburn/fsimage`, symlink: "../../../fsimage" });
-  return files;
-}
 
 let work: string;
 let image: string;
 let source: string;
 let imageBlocks: number;
-
-/** path → size and sha256 of every file (and "dir" for directories) under a host directory. */
-function hostTree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string, rel: string): void => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      const path = `${rel}/${name}`;
-      if (statSync(full).isDirectory()) {
-        out[path] = "dir";
-        walk(full, path);
-      } else out[path] = `${statSync(full).size} ${createHash("sha256").update(readFileSync(full)).digest("hex")}`;
-    }
-  };
-  walk(root, "");
-  return out;
-}
 
 beforeAll(async () => {
   requireFrom("qemu-system-x86_64", "qemu-system-x86");
@@ -159,41 +70,6 @@ console.log(JSON.stringify({
 }));
 await t.close();
 `;
-
-// Imports the last session of the disc through a Drive (READ(10) over SG_IO) and prints the tree like hostTree().
-const IMPORT = `
-import { createHash } from "node:crypto";
-import { Drive } from "${GUEST_ROOT}/packages/mmc/dist/index.js";
-import { importFileSystem } from "${GUEST_ROOT}/packages/fsimage/dist/index.js";
-const started = performance.now();
-const drive = await Drive.open(process.argv[2], { readOnly: true });
-const media = await drive.mediaInfo();
-const result = await importFileSystem(drive, { sessionStart: media.lastSessionStart ?? 0 });
-const tree = {};
-const walk = async (dir, rel) => {
-  for (const item of dir.children()) {
-    const path = rel + "/" + item.name;
-    if (item.kind === "directory") { tree[path] = "dir"; await walk(item, path); }
-    else if (item.kind === "file") {
-      const h = createHash("sha256");
-      for await (const c of item.source.chunks()) h.update(c);
-      tree[path] = item.size + " " + h.digest("hex");
-    } else tree[path] = item.kind;
-  }
-};
-await walk(result.root, "");
-await drive.close();
-console.log(JSON.stringify({ fileSystem: result.fileSystem, lastSessionStart: media.lastSessionStart,
-  blockCount: drive.blockCount, tree, ms: Math.round(performance.now() - started) }));
-`;
-
-/** The sections a guest script prints: "@@name" lines, then the output, then "@@exit N". */
-function sections(stdout: string): Map<string, { text: string; exit: number }> {
-  const out = new Map<string, { text: string; exit: number }>();
-  for (const m of stdout.matchAll(/^@@(\S+)\n([\s\S]*?)^@@exit (\d+)$/gm))
-    out.set(m[1], { text: m[2], exit: Number(m[3]) });
-  return out;
-}
 
 describe("sg_io_hdr (sg.h) and errno, on the host", () => {
   it("field offsets follow C natural alignment on LP64; 88 bytes in all", () => {
@@ -312,7 +188,7 @@ describe("SG_IO in a real kernel (QEMU)", () => {
     const step = (name: string, cmd: string) => `echo "@@${name}"; ${cmd} 2>&1; echo "@@exit $?"`;
     const r = await runGuest({
       drives: [{ file: image, kind: "scsi-cd" }, { file: image, kind: "ide-cd" }, { kind: "empty-scsi-cd" }],
-      files: [...discburnFiles(), { path: "/opt/import.mjs", data: IMPORT }],
+      files: [...discburnFiles(), { path: "/opt/import.mjs", data: IMPORT_SCRIPT }],
       memoryMb: 1024,
       timeoutMs: GUEST_TIMEOUT,
       script: [
