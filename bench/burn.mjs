@@ -7,6 +7,7 @@
 //   burn-tree:  discburn burn --drive sim:bd-r:DISC DIR      (the image built on the fly and burned)
 //   create:     discburn create DIR -o OUT                   (the same image to a file: the pipeline's ceiling)
 //   cp:         cp IMAGE OUT                                 (the disk's own speed for these bytes)
+//   cp+sync:    cp IMAGE OUT && sync OUT                     (the same, flushed as the recorder flushes)
 // Medians of wall time and peak RSS (bench/measure.mjs). The fastest drive (16x BD) writes ~72 MB/s.
 import fs from "node:fs";
 import path from "node:path";
@@ -63,6 +64,8 @@ const runs = {
   "burn-tree": () => [process.execPath, DISCBURN_BIN, "burn", "--drive", `sim:bd-r:${disc}`, tree, "-q"],
   create: () => [process.execPath, DISCBURN_BIN, "create", tree, "-o", out, "--udf", "-q"],
   cp: () => ["cp", image, out],
+  // The recorder flushes the disc file on SYNCHRONIZE CACHE (fsync): cp with the same flush.
+  "cp+sync": () => ["sh", "-c", 'cp "$0" "$1" && sync "$1"', image, out],
 };
 const results = Object.fromEntries(Object.keys(runs).map((k) => [k, { seconds: [], rss: [] }]));
 for (let round = 0; round < rounds; round++) {

@@ -162,7 +162,7 @@ describe("tgt as a DVD+R recorder behind a QEMU guest (iSCSI → scsi-block → 
         script: [
           step(
             "burn",
-            `(T0=$(date +%s); ${GUEST_CLI} burn --drive "$DISC0" /job/image.iso --json; E=$?; echo "guest seconds: $(($(date +%s) - T0))"; exit $E)`,
+            `(T0=$(date +%s); ${GUEST_CLI} burn --drive "$DISC0" /job/image.iso --verify --json; E=$?; echo "guest seconds: $(($(date +%s) - T0))"; exit $E)`,
           ),
           step("infoAfter", `${GUEST_CLI} info --drive "$DISC0_SG" --json`),
           step("import", `node /opt/import.mjs "$DISC0_SG"`),
@@ -174,6 +174,15 @@ describe("tgt as a DVD+R recorder behind a QEMU guest (iSCSI → scsi-block → 
         `tgt burn guest: ${r.durationMs} ms\n${s.get("burn")?.text.split("\n").slice(-3).join("\n")}\n`,
       );
       expect(s.get("burn")?.exit, show(r)).toBe(0);
+      // discburn read the session back from tgt after closing it, and it matched what was sent.
+      const result = JSON.parse(
+        s
+          .get("burn")
+          .text.split("\n")
+          .filter((l) => l.startsWith("{"))
+          .at(-1)!,
+      );
+      expect(result).toMatchObject({ event: "done", verified: true, start: 0, blocks: imageSize / 2048 });
 
       // What tgt received is exactly the image.
       expect(statSync(disc).size, show(r)).toBe(imageSize);
@@ -182,10 +191,8 @@ describe("tgt as a DVD+R recorder behind a QEMU guest (iSCSI → scsi-block → 
       // Read back in the same guest through /dev/sg (the sr driver keeps the blank disc's capacity). tgt has
       // turned the disc into a DVD-ROM at the first CLOSE TRACK/SESSION, whatever the burner asked for.
       const after = s.get("infoAfter");
-      if (after?.exit === 0) {
-        const m = JSON.parse(after.text).media;
-        process.stderr.write(`after the burn: ${m.profileName}, ${m.status}, ${m.readableBlocks} blocks\n`);
-      }
+      expect(after?.exit, show(r)).toBe(0);
+      expect(JSON.parse(after!.text).media.readableBlocks).toBe(imageSize / 2048);
       expect(s.get("import")?.exit, show(r)).toBe(0);
       const imported = JSON.parse(s.get("import")!.text);
       expect(imported.fileSystem).toBe("rockridge");
