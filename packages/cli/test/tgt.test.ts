@@ -177,7 +177,7 @@ describe("tgt as a DVD+R recorder behind a QEMU guest (iSCSI → scsi-block → 
       // discburn read the session back from tgt after closing it, and it matched what was sent.
       const result = JSON.parse(
         s
-          .get("burn")
+          .get("burn")!
           .text.split("\n")
           .filter((l) => l.startsWith("{"))
           .at(-1)!,

@@ -192,7 +192,7 @@ describe("interruption", () => {
     ["in the middle of the new session", { afterSessionBytes: 70_000 }],
     ["after the session, before the head is rewritten", { beforeHead: true }],
   ] as const)("%s leaves the previous tree readable", async (_label, fault) => {
-    const file = join(work, `fault-${fault.beforeHead ? "head" : "mid"}.iso`);
+    const file = join(work, `fault-${"beforeHead" in fault ? "head" : "mid"}.iso`);
     await discburnImage(file, v1);
     const s = await AppendSession.open(file, { faultInjection: fault });
     await editToV2(s);

@@ -106,7 +106,7 @@ describe("the Linux kernel reads discburn images", () => {
       // Symlinks and special files are zero-length file records in the ISO 9660 tree of a Rock Ridge image.
       const h = host.get(n.path) ?? { path: n.path, type: "file", size: 0, sha256: EMPTY_SHA256 };
       // isofs map=normal: lower case, no ";1", no trailing "." (Documentation/filesystems/isofs.rst).
-      const path = n.iso9660
+      const path = (n.iso9660 ?? "")
         .split("/")
         .map((c) => c.replace(/;1$/, "").replace(/\.$/, "").toLowerCase())
         .join("/");

@@ -13,7 +13,7 @@ const SIZE = 4 * 2 ** 30 + 3 * 2 ** 20 + 123; // past 4 GiB, not a whole number 
 const CHUNK = 1 << 20;
 
 /** Deterministic content in which every 2 KiB block carries its own index, so a misplaced extent shows. */
-function* pattern(hash: Hash): Generator<Buffer> {
+async function* pattern(hash: Hash): AsyncGenerator<Buffer> {
   const buf = Buffer.alloc(CHUNK);
   for (let offset = 0; offset < SIZE; offset += CHUNK) {
     buf.fill((offset / CHUNK) & 0xff);
