@@ -162,7 +162,7 @@ export async function checkMedium(
       throw new BurnError(
         "full",
         `${label} needs ${session.blocks} blocks; the disc in ${where} has ${media.freeBlocks} free ` +
-          `(${((session.blocks - media.freeBlocks) * BLOCK_SIZE) / 1e6} MB too many)`,
+          `(${(((session.blocks - media.freeBlocks) * BLOCK_SIZE) / 1e6).toFixed(1)} MB too many)`,
       );
     }
     track = media.tracks.find((t) => t.nextWritableAddress === nwa)?.number ?? media.tracks.at(-1)?.number ?? 1;
@@ -209,7 +209,7 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
   const writeBlocks = options.writeBlocks ?? 32;
   const progressEvery = options.progressIntervalMs ?? 250;
   const totalBytes = session.blocks * BLOCK_SIZE;
-  const ring = new RingBuffer(options.ringBufferBytes ?? 32 * 1024 * 1024, writeBlocks * BLOCK_SIZE);
+  let ring: RingBuffer | null = null;
   let action: BurnAction = "validating";
   let lastWrittenLba = session.start - 1;
   let bytesWritten = 0;
@@ -238,7 +238,7 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
       speedX: Math.round((kBps / multiple) * 10) / 10,
       megabytesPerSecond: Math.round(kBps) / 1000,
       driveBuffer,
-      ringBuffer: { size: ring.capacity, used: ring.filled },
+      ringBuffer: { size: ring?.capacity ?? 0, used: ring?.filled ?? 0 },
       elapsedMs: now - started,
       remainingMs: action === "writing" && rate > 0 ? Math.round((totalBytes - bytesWritten) / rate) : null,
     });
@@ -259,10 +259,17 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
     // Read the whole image through the pipeline (sources are checked, throughput measured), write nothing.
     action = "writing";
     writeStarted = Date.now();
+    let lastReport = 0;
     for await (const chunk of session.chunks(signal)) {
       if (aborted(signal)) throw new BurnError("cancelled", "dry run cancelled");
       hash.update(chunk);
       bytesWritten += chunk.length;
+      const now = Date.now();
+      if (now - lastReport >= progressEvery) {
+        lastReport = now;
+        samples.push([now, bytesWritten]);
+        report(Math.floor((bytesWritten / totalBytes) * 100));
+      }
     }
     if (bytesWritten !== totalBytes) {
       throw new BurnError("source", `${session.label ?? "the session"} gave ${bytesWritten} bytes, not ${totalBytes}`);
@@ -309,6 +316,7 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
     action = "writing";
     writeStarted = Date.now();
     samples.splice(0, samples.length, [writeStarted, 0]);
+    ring = new RingBuffer(options.ringBufferBytes ?? 32 * 1024 * 1024, writeBlocks * BLOCK_SIZE);
     const pump = ring.pump(session.chunks(signal));
     let lastReport = 0;
     let lastBufferQuery = 0;
@@ -366,18 +374,36 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
 
     action = "finalizing";
     report(100);
-    const flushed = await flush(drive);
-    if (flushed) notes.push(flushed);
-    for (const step of strategy.closing({ finalize })) {
-      await drive.run(
-        buildCloseTrackSession({ closeFunction: step.closeFunction, track: step.track ? track : 0, immediate: false }),
-        { timeoutMs: 15 * 60_000 },
+    let stage = "flushing the drive's cache";
+    const patches = session.growth?.patches() ?? [];
+    try {
+      const flushed = await flush(drive);
+      if (flushed) notes.push(flushed);
+      for (const step of strategy.closing({ finalize })) {
+        stage = step.what;
+        await drive.run(
+          buildCloseTrackSession({
+            closeFunction: step.closeFunction,
+            track: step.track ? track : 0,
+            immediate: false,
+          }),
+          { timeoutMs: 15 * 60_000 },
+        );
+      }
+      // Grown medium: the head (volume descriptors at 16, UDF anchor) goes last, once the session is on the disc.
+      for (const p of patches) {
+        stage = `writing the ${p.what} at block ${p.lba}`;
+        await writeBlocksAt(drive, p.lba, p.data);
+      }
+      if (patches.length > 0) await flush(drive);
+    } catch (e) {
+      if (!(e instanceof ScsiError || e instanceof DeviceError)) throw e;
+      throw new BurnError(
+        "write-failed",
+        `the session's data is on the disc in ${drive.device}, but ${stage} failed: ${e.message}`,
+        { cause: e, lba: session.start + session.blocks },
       );
     }
-    // Grown medium: the head (volume descriptors at 16, UDF anchor) goes last, once the session is on the disc.
-    const patches = session.growth?.patches() ?? [];
-    for (const p of patches) await writeBlocksAt(drive, p.lba, p.data);
-    if (patches.length > 0) await flush(drive);
     const writingMs = Date.now() - writeStarted;
     const sha256 = options.verify ? hash.digest("hex") : null;
 
