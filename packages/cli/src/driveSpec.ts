@@ -1,4 +1,5 @@
 // What --drive names: a real drive (/dev/sr0, \\.\E:) or the software recorder (sim:PROFILE:FILE, sim:FILE).
+import { InvalidArgumentError } from "@discburn/fsimage";
 import { Drive, parseSimDrive, SIM_PROFILES, SoftwareRecorder } from "@discburn/mmc";
 
 export const DRIVE_HELP =
@@ -7,7 +8,13 @@ export const DRIVE_HELP =
 
 /** Opens the drive a --drive value names. */
 export async function openDrive(spec: string, options: { readOnly?: boolean } = {}): Promise<Drive> {
-  const sim = parseSimDrive(spec);
+  let sim: ReturnType<typeof parseSimDrive>;
+  try {
+    sim = parseSimDrive(spec);
+  } catch (e) {
+    if (e instanceof RangeError) throw new InvalidArgumentError(`--drive ${e.message}`);
+    throw e;
+  }
   if (sim) return new Drive(await SoftwareRecorder.open(sim.path, { profile: sim.profile }));
   return Drive.open(spec, options);
 }

@@ -155,7 +155,7 @@ describe("discburn burn", () => {
     expect(await xorrisoSession.list(disc, nwa)).toContain("late.txt");
   });
 
-  it("refuses --remove without --append, and an empty disc for --append", async () => {
+  it("refuses --remove without --append, --append on a blank disc, unknown or missing simulated discs", async () => {
     const drive = `sim:dvd-r:${join(work, "misc.img")}`;
     const r1 = await discburn(["burn", "--drive", drive, tree, "--remove", "/x"]);
     expect(r1.code).toBe(2);
@@ -163,6 +163,12 @@ describe("discburn burn", () => {
     const r2 = await discburn(["burn", "--drive", drive, "--append", tree]);
     expect(r2.code).toBe(6);
     expect(r2.stderr).toContain("blank: burn without --append");
+    const r3 = await discburn(["burn", "--drive", `sim:dvd-ram:${join(work, "ram.img")}`, tree]);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toContain('unknown simulated profile "dvd-ram"');
+    const r4 = await discburn(["info", "--drive", `sim:${join(work, "absent.img")}`]);
+    expect(r4.code).toBe(6);
+    expect(r4.stderr).toContain("name a profile to create a blank disc");
   });
 });
 
