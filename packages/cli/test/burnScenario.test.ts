@@ -5,11 +5,20 @@
 //
 // After each step the disc file (block N at byte N*2048: sessions at their addresses) is read by programs other
 // people wrote: xorriso (-load sbsector = the session's start), 7-Zip (ISO and UDF), udfinfo (--startblock),
-// and, once per run, the Linux kernel under QEMU (iso9660 with sbsector=, udf with session=) for every session of
-// every disc. Our own reader is a fifth opinion, not the proof.
+// and the Linux kernel under QEMU (iso9660 with sbsector=, udf with session=) for every session of a copy of every
+// disc taken after each step, all in one guest at the end. Our own reader is a fifth opinion, not the proof.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -167,8 +176,8 @@ async function sevenZipTree(disc: string, type: "iso" | "udf", work: string): Pr
 }
 
 let work: string;
-/** Per profile: the disc file and the session starts, for the kernel's look at the end. */
-const discs = new Map<string, { disc: string; starts: number[] }>();
+/** A copy of a disc file after each step (with its session starts), for the kernel's look at the end. */
+const snapshots: Array<{ profile: string; step: number; disc: string; starts: number[] }> = [];
 
 beforeAll(() => {
   for (const t of ["xorriso", "7z", "udfinfo"]) requireTool(t);
@@ -194,6 +203,9 @@ describe.each(PROFILES)("multisession on a software %s", (profile) => {
 
   /** Every independent reader agrees that session `n` (and each earlier one) holds its tree. */
   async function checkSessions(n: number): Promise<void> {
+    const copy = join(work, `${profile}-step${n}.img`);
+    copyFileSync(disc, copy);
+    snapshots.push({ profile, step: n, disc: copy, starts: starts.slice(0, n) });
     for (let k = 1; k <= n; k++) {
       // On an overwritable disc the newest tree is at 0 (its head rewritten); older sessions keep their own heads,
       // except the first, whose head became the newest one's.
@@ -290,23 +302,23 @@ describe.each(PROFILES)("multisession on a software %s", (profile) => {
       expect(refused.stderr).toMatch(/closed/);
       expect(readFileSync(disc).equals(bytes)).toBe(true);
     }
-    discs.set(profile, { disc, starts: [...starts] });
   }, 120_000);
 });
 
-describe("the Linux kernel reads every session of every disc", () => {
-  it("mounts each session with iso9660 (sbsector=) and udf (session=)", async () => {
+describe("the Linux kernel reads every session of every disc, after every step", () => {
+  it("mounts each session of each disc state with iso9660 (sbsector=) and udf (session=)", async () => {
     requireTool("qemu-system-x86_64");
-    const list = [...discs.entries()];
-    expect(list.length).toBe(PROFILES.length);
+    expect(snapshots.length).toBe(PROFILES.length * 3);
     const mounts: Array<{ drive: number; fs: "iso9660" | "udf"; option: string; want: Listing; label: string }> = [];
-    list.forEach(([profile, { starts }], d) => {
+    snapshots.forEach(({ profile, step, starts }, d) => {
       const overwritable = OVERWRITABLE.has(profile);
       starts.forEach((start, i) => {
+        // As in checkSessions: an overwritable disc's head (block 0) holds the newest tree.
         const at = overwritable && i === 0 ? 0 : start;
-        const want = expected(overwritable && i === 0 ? starts.length : i + 1);
-        mounts.push({ drive: d, fs: "iso9660", option: `sbsector=${at}`, want, label: `${profile} session ${i + 1}` });
-        mounts.push({ drive: d, fs: "udf", option: `session=${at}`, want, label: `${profile} session ${i + 1}` });
+        const want = expected(overwritable && i === 0 ? step : i + 1);
+        const label = `${profile} after step ${step}, session ${i + 1}`;
+        mounts.push({ drive: d, fs: "iso9660", option: `sbsector=${at}`, want, label });
+        mounts.push({ drive: d, fs: "udf", option: `session=${at}`, want, label });
       });
     });
     const script = [
@@ -319,13 +331,14 @@ describe("the Linux kernel reads every session of every disc", () => {
       'echo "@@done"',
     ].join("\n");
     const r = await runGuest({
-      drives: list.map(([, { disc }]) => ({ file: disc, kind: "scsi-cd", readonly: true })),
+      drives: snapshots.map(({ disc }) => ({ file: disc, kind: "scsi-cd", readonly: true })),
       script,
-      timeoutMs: 300_000,
+      timeoutMs: 400_000,
       memoryMb: 512,
     });
     expect(r.stdout).toContain("@@done");
     const sections = r.stdout.split(/^@@mount /m).slice(1);
+    expect(sections.length).toBe(mounts.length);
     mounts.forEach((m, i) => {
       const body = sections[i]!.slice(sections[i]!.indexOf("\n") + 1);
       expect(body.startsWith("@@failed"), `${m.label}: ${m.fs} mount failed\n${r.dmesg.slice(-2000)}`).toBe(false);
@@ -336,5 +349,5 @@ describe("the Linux kernel reads every session of every disc", () => {
       }
       expect(sorted(tree), `${m.label} through the kernel's ${m.fs}`).toEqual(sorted(m.want));
     });
-  }, 320_000);
+  }, 420_000);
 });
