@@ -6,11 +6,16 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   buildCloseTrackSession,
+  buildReadDiscInformation,
+  buildReadTrackInformationByTrack,
   buildSynchronizeCache10,
   buildTestUnitReady,
   CLOSE_FUNCTION,
   DeviceError,
   Drive,
+  parseDiscInformation,
+  parseTrackInformation,
+  SESSION_STATE,
   SoftwareRecorder,
 } from "../src/index.js";
 import { alignUp, pattern, removeTempDirs, rig, senseOf, write10 } from "./simHelpers.js";
@@ -52,7 +57,7 @@ describe("faults", () => {
     expect(await senseOf(drive.run(write10(0, 1)))).toBe("5/21/02");
   });
 
-  it("medium removed: 2/3A/00 from then on, the state file as last saved, the blocks before it on disc", async () => {
+  it("medium removed: 2/3A/00 from then on, the state file as last saved; reopened, the drive finds the blocks written after it", async () => {
     const { drive, disc, recorder } = await rig("dvd+r", 4_000, { removeMediumAtLba: 20 });
     await drive.run(write10(0, 16));
     await drive.run(buildSynchronizeCache10());
@@ -67,11 +72,14 @@ describe("faults", () => {
     expect(fs.readFileSync(`${disc}.state.json`, "utf8")).toBe(saved);
     const again = new Drive(await SoftwareRecorder.open(disc));
     const info = await again.mediaInfo();
-    expect(info.nextWritableAddress).toBe(16);
+    // Blocks 16-19 reached the disc after the last commit: recorded, up to the ECC block (32), in the open track.
+    expect(info.nextWritableAddress).toBe(32);
+    expect(info.tracks[0]).toMatchObject({ number: 1, start: 0, lastRecordedAddress: 31, nextWritableAddress: 32 });
     await again.close();
+    expect(fs.readFileSync(`${disc}.state.json`, "utf8")).toBe(saved);
   });
 
-  it("power loss: DeviceError from then on, the state file not touched; reopening shows the last saved state", async () => {
+  it("power loss: DeviceError from then on, the state file not touched, the lock released on close", async () => {
     const { drive, disc, recorder } = await rig("dvd+r", 4_000, { powerLossAtLba: 40 });
     await drive.run(write10(0, 32));
     await drive.run(buildSynchronizeCache10());
@@ -82,17 +90,99 @@ describe("faults", () => {
       recorder.execute(buildCloseTrackSession({ closeFunction: CLOSE_FUNCTION.CLOSE_TRACK, track: 1 }), TIMEOUT),
     ).rejects.toMatchObject({ kind: "io" });
     expect(fileBlocks(disc, 32, 8)).toEqual(pattern(32, 8));
+    expect(fs.existsSync(`${disc}.lock`)).toBe(true);
     await drive.close();
+    expect(fs.existsSync(`${disc}.lock`)).toBe(false);
     expect(fs.readFileSync(`${disc}.state.json`, "utf8")).toBe(saved);
+  });
+
+  it("power loss in a second session: reopened, the recovered blocks form an incomplete track of an incomplete session", async () => {
+    const { drive, disc } = await rig("dvd+r", 8_000);
+    await drive.run(write10(0, 32));
+    await drive.run(buildCloseTrackSession({ closeFunction: CLOSE_FUNCTION.CLOSE_TRACK, track: 1 }));
+    await drive.run(buildCloseTrackSession({ closeFunction: CLOSE_FUNCTION.CLOSE_SESSION }));
+    await drive.close();
+    // Session 2 starts after the 2048-block closure: 32 + 2048.
+    const s2 = 2_080;
+    const faulty = new Drive(await SoftwareRecorder.open(disc, { faults: { powerLossAtLba: s2 + 40 } }));
+    await faulty.run(write10(s2, 32));
+    await faulty.run(buildSynchronizeCache10());
+    await expect(faulty.run(write10(s2 + 32, 16))).rejects.toMatchObject({ kind: "io" });
+    await faulty.close();
+    const saved = fs.readFileSync(`${disc}.state.json`, "utf8");
+    expect(JSON.parse(saved).nextWritableAddress).toBe(s2 + 32);
 
     const reopened = await SoftwareRecorder.open(disc);
-    expect(reopened.snapshot().nextWritableAddress).toBe(32);
+    const snap = reopened.snapshot();
+    expect(snap.nextWritableAddress).toBe(s2 + 48);
+    expect(snap.sessions[1]).toMatchObject({
+      closed: false,
+      tracks: [{ number: 2, start: s2, recorded: 48, closed: false }],
+    });
     const again = new Drive(reopened);
-    expect((await again.mediaInfo()).nextWritableAddress).toBe(32);
-    // The blocks written after the last save are garbage: the next write at the NWA replaces them.
-    await again.run(write10(32, 16, 9));
-    await again.readCapacity();
-    expect(await again.read(32, 16)).toEqual(pattern(32, 16, 9));
+    const di = parseDiscInformation((await again.run(buildReadDiscInformation())).data);
+    expect(di).toMatchObject({
+      discStatus: 1,
+      lastSessionState: SESSION_STATE.INCOMPLETE,
+      numberOfSessions: 2,
+      firstTrackInLastSession: 2,
+      lastTrackInLastSession: 2,
+    });
+    const ti = parseTrackInformation((await again.run(buildReadTrackInformationByTrack(2))).data);
+    expect(ti).toMatchObject({
+      trackNumber: 2,
+      sessionNumber: 2,
+      blank: false,
+      trackStart: s2,
+      lastRecordedAddressValid: true,
+      lastRecordedAddress: s2 + 47,
+      nextWritableAddressValid: true,
+      nextWritableAddress: s2 + 48,
+    });
+    const info = await again.mediaInfo();
+    expect(info.status).toBe("appendable");
+    expect(info.sessions.map((s) => [s.number, s.start, s.end, s.complete])).toEqual([
+      [1, 0, 32, true],
+      [2, s2, s2 + 48, false],
+    ]);
+    expect(info.lastSessionStart).toBe(0);
+    expect(info.nextWritableAddress).toBe(s2 + 48);
+    expect(info.freeBlocks).toBe(8_000 - s2 - 48);
+    // No rewriting of recorded blocks: the old NWA is refused, the recovered blocks read back as they reached the disc.
+    expect(await senseOf(again.run(write10(s2 + 32, 16)))).toBe("5/21/02");
+    expect(await again.read(s2 + 32, 8)).toEqual(pattern(s2 + 32, 8));
+    await again.close();
+    // Looking changed nothing: the state file is as the last commit left it.
+    expect(fs.readFileSync(`${disc}.state.json`, "utf8")).toBe(saved);
+
+    // The host closes the damaged track and session and goes on after them.
+    const host = new Drive(await SoftwareRecorder.open(disc));
+    await host.run(buildCloseTrackSession({ closeFunction: CLOSE_FUNCTION.CLOSE_TRACK, track: 2 }));
+    await host.run(buildCloseTrackSession({ closeFunction: CLOSE_FUNCTION.CLOSE_SESSION }));
+    const after = await host.mediaInfo();
+    expect(after.sessions.map((s) => s.complete)).toEqual([true, true]);
+    expect(after.lastSessionStart).toBe(s2);
+    expect(after.nextWritableAddress).toBe(s2 + 48 + 2_048);
+    await host.run(write10(s2 + 48 + 2_048, 16, 3));
+    await host.close();
+    expect(JSON.parse(fs.readFileSync(`${disc}.state.json`, "utf8")).nextWritableAddress).toBe(s2 + 48 + 2_048 + 16);
+  });
+
+  it("power loss before anything was committed in the session: the recovered blocks become a new incomplete track", async () => {
+    const { drive, disc } = await rig("bd-r", 10_000, { powerLossAtLba: 70 });
+    await expect(drive.run(write10(0, 100))).rejects.toMatchObject({ kind: "io" });
+    await drive.close();
+    expect(JSON.parse(fs.readFileSync(`${disc}.state.json`, "utf8"))).toMatchObject({
+      discStatus: "blank",
+      nextWritableAddress: 0,
+    });
+    const again = new Drive(await SoftwareRecorder.open(disc));
+    const info = await again.mediaInfo();
+    // 70 blocks, up to the 32-block cluster: 96.
+    expect(info.status).toBe("appendable");
+    expect(info.sessions.map((s) => [s.start, s.end, s.complete])).toEqual([[0, 96, false]]);
+    expect(info.lastSessionStart).toBeNull();
+    expect(info.nextWritableAddress).toBe(96);
     await again.close();
   });
 

@@ -2,10 +2,12 @@
 // sessions on sequential media, formatting and random writes on DVD+RW/BD-RE, blanking CD-RW, the refusals a strict
 // drive answers, and state kept across close/reopen. Expected values come from MMC-6 (profile numbers, gaps on CD,
 // ECC block/cluster alignment) or from the test's own inputs.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  BACKGROUND_FORMAT,
   bdReFormatDescriptor,
   buildBlank,
   buildCloseTrackSession,
@@ -50,6 +52,7 @@ import {
   parseBufferCapacity,
   parseCapacity,
   parseConfiguration,
+  parseDiscInformation,
   parseEventStatus,
   parseFormatCapacities,
   parseFormattedToc,
@@ -67,6 +70,7 @@ import {
   TOC_FORMAT,
   WRITE_TYPE,
 } from "../src/index.js";
+import { writeStateFile } from "../src/sim/stateFile.js";
 import { alignUp, pattern, removeTempDirs, rig, senseOf, tempDir, write10 } from "./simHelpers.js";
 
 afterEach(removeTempDirs);
@@ -287,6 +291,13 @@ describe("sequential media: sessions", () => {
     const byLba = parseTrackInformation((await drive.run(buildReadTrackInformationByLba(100))).data);
     expect(byLba.trackNumber).toBe(2);
     expect(await senseOf(drive.run(buildReadTrackInformationByTrack(9)))).toBe("5/24/00");
+    // CLOSE TRACK: a track that is not open any more 5/2C/00, a number naming no track 5/24/00, the (empty)
+    // invisible track is accepted with nothing to do.
+    const closeTrack = (track: number) =>
+      drive.run(buildCloseTrackSession({ closeFunction: CLOSE_FUNCTION.CLOSE_TRACK, track }));
+    expect(await senseOf(closeTrack(1))).toBe("5/2c/00");
+    expect(await senseOf(closeTrack(9))).toBe("5/24/00");
+    expect(await senseOf(closeTrack(2))).toBe("good");
   });
 
   it("RESERVE TRACK fixes a track's size; a partly written reserved track stops the session close (5/72/04)", async () => {
@@ -432,6 +443,66 @@ describe("overwritable media", () => {
     expect((await drive.mediaInfo()).status).toBe("random-access");
   });
 
+  it("DVD+RW: formats in the background (BG format status 10b), stopped by CLOSE 000b (01b) or 010b (11b)", async () => {
+    const { drive, disc } = await rig("dvd+rw", 8_000);
+    const bgStatus = async (d: Drive = drive) =>
+      parseDiscInformation((await d.run(buildReadDiscInformation())).data).backgroundFormatStatus;
+    const close = (closeFunction: number) => drive.run(buildCloseTrackSession({ closeFunction }));
+    const format = () =>
+      drive.run(
+        buildFormatUnit({
+          parameterList: {
+            formatOptionsValid: false,
+            disableCertification: false,
+            tryOut: false,
+            immediate: false,
+            descriptor: dvdPlusRwFormatDescriptor(),
+          },
+        }),
+      );
+    expect(await bgStatus()).toBe(BACKGROUND_FORMAT.NONE);
+    // Nothing to stop on an unformatted disc.
+    expect(await senseOf(close(CLOSE_FUNCTION.STOP_BG_FORMAT_QUICK))).toBe("5/2c/00");
+    await format();
+    expect(await bgStatus()).toBe(BACKGROUND_FORMAT.IN_PROGRESS);
+    // Writable and readable while the format runs.
+    await drive.run(write10(100, 16, 4));
+    expect(await drive.read(100, 16)).toEqual(pattern(100, 16, 4));
+    expect((await drive.mediaInfo()).status).toBe("random-access");
+    await close(CLOSE_FUNCTION.STOP_BG_FORMAT_QUICK);
+    expect(await bgStatus()).toBe(BACKGROUND_FORMAT.STARTED);
+    await close(CLOSE_FUNCTION.CLOSE_SESSION);
+    expect(await bgStatus()).toBe(BACKGROUND_FORMAT.COMPLETED);
+    // A quick stop of a completed format changes nothing.
+    await close(CLOSE_FUNCTION.STOP_BG_FORMAT_QUICK);
+    expect(await bgStatus()).toBe(BACKGROUND_FORMAT.COMPLETED);
+    await format();
+    expect(await bgStatus()).toBe(BACKGROUND_FORMAT.IN_PROGRESS);
+    await close(CLOSE_FUNCTION.FINALIZE_DVD_MINUS_RW);
+    expect(await bgStatus()).toBe(BACKGROUND_FORMAT.COMPLETED);
+    expect(await senseOf(close(CLOSE_FUNCTION.CLOSE_TRACK))).toBe("5/24/00");
+    // A format left running stops with the drive: reopened, it is started but not running (01b).
+    await format();
+    await drive.close();
+    const again = new Drive(await SoftwareRecorder.open(disc));
+    expect(await bgStatus(again)).toBe(BACKGROUND_FORMAT.STARTED);
+    await again.close();
+    // BD-RE formats in the foreground: status 00b.
+    const bd = await rig("bd-re", 4_000);
+    await bd.drive.run(
+      buildFormatUnit({
+        parameterList: {
+          formatOptionsValid: false,
+          disableCertification: false,
+          tryOut: false,
+          immediate: false,
+          descriptor: bdReFormatDescriptor(4_000, 0),
+        },
+      }),
+    );
+    expect(await bgStatus(bd.drive)).toBe(BACKGROUND_FORMAT.NONE);
+  });
+
   it("refuses to format sequential media (5/30/06) and a wrong format type (5/26/00)", async () => {
     const r = await rig("dvd+r", 4_000);
     expect(await senseOf(r.drive.run(buildFormatUnitImmediate(dvdPlusRwFormatDescriptor())))).toBe("5/30/06");
@@ -520,6 +591,60 @@ describe("state file", () => {
     await expect(SoftwareRecorder.open(disc, { profile: "dvd+r" })).rejects.toBeInstanceOf(DeviceError);
     await expect(SoftwareRecorder.open(path.join(tempDir(), "none.img"))).rejects.toBeInstanceOf(DeviceError);
     await expect(again.execute(buildTestUnitReady(), TIMEOUT)).rejects.toMatchObject({ kind: "closed" });
+  });
+
+  it("is locked while open: a second instance is refused (busy, naming the pid); a dead holder's lock is taken over", async () => {
+    const { disc, drive } = await rig("dvd+r", 4_000);
+    const lock = `${disc}.lock`;
+    expect(fs.readFileSync(lock, "utf8").trim()).toBe(String(process.pid));
+    const refused = await SoftwareRecorder.open(disc).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DeviceError);
+    expect(refused).toMatchObject({ kind: "busy" });
+    expect((refused as Error).message).toContain(String(process.pid));
+    expect((refused as Error).message).toContain(lock);
+    await drive.close();
+    expect(fs.existsSync(lock)).toBe(false);
+    // A lock left by a process that is gone (a crash) is stale.
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+    fs.writeFileSync(lock, `${gone}\n`);
+    const again = await SoftwareRecorder.open(disc);
+    expect(fs.readFileSync(lock, "utf8").trim()).toBe(String(process.pid));
+    await again.close();
+    expect(fs.existsSync(lock)).toBe(false);
+    // A refused open (wrong profile) leaves no lock behind.
+    await expect(SoftwareRecorder.open(disc, { profile: "bd-r" })).rejects.toBeInstanceOf(DeviceError);
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it("is saved only when this instance changed it (an instance that only looked never reverts the file)", async () => {
+    const { disc, drive } = await rig("dvd+r", 4_000);
+    await drive.run(write10(0, 16));
+    await drive.close();
+    const state = `${disc}.state.json`;
+    const looker = new Drive(await SoftwareRecorder.open(disc));
+    await looker.mediaInfo();
+    await looker.run(buildSynchronizeCache10());
+    // What another writer might have recorded meanwhile (here: the same state, laid out differently).
+    const other = `${JSON.stringify(JSON.parse(fs.readFileSync(state, "utf8")))}\n`;
+    fs.writeFileSync(state, other);
+    await looker.close();
+    expect(fs.readFileSync(state, "utf8")).toBe(other);
+    // A change is saved, and no temporary file is left.
+    const writer = new Drive(await SoftwareRecorder.open(disc));
+    await writer.run(write10(16, 16));
+    await writer.close();
+    expect(JSON.parse(fs.readFileSync(state, "utf8")).nextWritableAddress).toBe(32);
+    expect(fs.readdirSync(path.dirname(disc)).sort()).toEqual(["disc.img", "disc.img.state.json"]);
+  });
+
+  it("a failed state write leaves no temporary file", () => {
+    const dir = tempDir();
+    const target = path.join(dir, "s.json");
+    fs.mkdirSync(target);
+    fs.writeFileSync(path.join(target, "x"), "");
+    const state = { version: 1 } as unknown as Parameters<typeof writeStateFile>[1];
+    expect(() => writeStateFile(target, state)).toThrow();
+    expect(fs.readdirSync(dir)).toEqual(["s.json"]);
   });
 
   it("parseSimDrive reads sim:profile:path and sim:path", () => {

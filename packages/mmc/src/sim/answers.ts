@@ -7,7 +7,7 @@ import { FEATURE, type FeatureDescriptor, LOADING_MECHANISM } from "../commands/
 import { FORMAT_TYPE } from "../commands/formatUnit.js";
 import type { WriteSpeed } from "../commands/getPerformance.js";
 import { lbaToMsf } from "../commands/msf.js";
-import { encodeDiscInformation, SESSION_STATE } from "../commands/readDiscInformation.js";
+import { BACKGROUND_FORMAT, encodeDiscInformation, SESSION_STATE } from "../commands/readDiscInformation.js";
 import { CAPACITY_DESCRIPTOR_TYPE, encodeFormatCapacities } from "../commands/readFormatCapacities.js";
 import { encodeFormattedToc, encodeMultisessionInfo, type TocEntry } from "../commands/readTocPmaAtip.js";
 import { encodeTrackInformation, type TrackInformationFields } from "../commands/readTrackInformation.js";
@@ -17,6 +17,8 @@ import { invalidCdbField, type SimDisc, type SimTrack } from "./model.js";
 export const BLOCK = 2048;
 /** Lead-in start of a blank 80-minute CD-R as its ATIP gives it: 97:26:66. */
 const BLANK_CD_LEAD_IN = -11_634;
+/** READ DISC INFORMATION Disc Type 00h: CD-DA or CD-ROM (MMC-6); also the value non-CD media report. */
+const DISC_TYPE_CD_ROM = 0x00;
 /** The drive's buffer: 4 MiB. */
 export const BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -225,8 +227,11 @@ export function discInformation(disc: SimDisc): Uint8Array {
     applicationCodeValid: false,
     unrestrictedUse: true,
     dirty: false,
-    backgroundFormatStatus: m.name === "dvd+rw" && disc.state.formatted ? 3 : 0,
-    discType: cd ? 0x00 : 0x00,
+    // DVD+RW only: 10b while formatting in the background, 01b after a quick stop, 11b once complete (model.ts).
+    backgroundFormatStatus: m.name === "dvd+rw" ? disc.state.backgroundFormat : BACKGROUND_FORMAT.NONE,
+    // Disc Type: defined for CD only (00h CD-DA/CD-ROM, 10h CD-I, 20h CD-ROM XA, FFh undefined). This recorder writes
+    // Mode 1 data tracks only, so a CD is a CD-ROM (00h); DVD and BD have no such field and drives leave it 00h.
+    discType: DISC_TYPE_CD_ROM,
     discIdentification: 0,
     lastSessionLeadInStart: leadIn,
     lastPossibleLeadOutStart: leadOut,

@@ -23,8 +23,12 @@ export type CloseAction =
   | "session"
   /** Close the session and finalise the disc: complete afterwards. */
   | "finalize"
-  /** Accepted, nothing to do (DVD+RW/BD-RE background format control: formatting here is never in the background). */
-  | "noop";
+  /** Accepted, nothing to do (BD-RE: formatting here is never in the background). */
+  | "noop"
+  /** DVD+RW 000b: quick stop of a background format (BG format status 10b -> 01b). */
+  | "bg-quick-stop"
+  /** DVD+RW 010b, 011b: stop the background format with a compatible lead-out (status -> 11b completed). */
+  | "bg-compatible-stop";
 
 export interface SimMedium {
   readonly name: SimProfileName;
@@ -188,9 +192,9 @@ const MEDIA: Record<SimProfileName, SimMedium> = {
     ...DVD_PLUS_GAPS,
     multisessionFromPage05: false,
     closeFunctions: closes([
-      [0, "noop"],
-      [2, "noop"],
-      [3, "noop"],
+      [0, "bg-quick-stop"],
+      [2, "bg-compatible-stop"],
+      [3, "bg-compatible-stop"],
     ]),
     writeSpeeds: [8, 4, 2.4],
   },

@@ -1,6 +1,8 @@
 // The recording state of a simulated disc and the rules that change it: where a WRITE may go, what closing a track or
 // a session does, reservations, blanking and formatting. Pure logic over plain data (the state file's content); the
 // recorder does the file I/O. Refusals are thrown as SimCheck with the sense the drive answers.
+
+import { BACKGROUND_FORMAT } from "../commands/readDiscInformation.js";
 import { defaultWriteParameters, encodeWriteParametersPage, MULTISESSION } from "../commands/writeParametersPage.js";
 import type { SenseFields } from "../sense.js";
 import { alignUp, type CloseAction, type SimMedium, type SimProfileName } from "./media.js";
@@ -47,6 +49,9 @@ export interface SimState {
   writeParameters: string;
   mediumPresent: boolean;
   trayOpen: boolean;
+  /** DVD+RW background format status as READ DISC INFORMATION reports it (BACKGROUND_FORMAT: 0 none, 1 started and
+   * stopped, 2 in progress, 3 completed); 0 on every other medium. */
+  backgroundFormat: number;
 }
 
 export type SimStateSnapshot = SimState;
@@ -125,6 +130,7 @@ export function blankState(medium: SimMedium, capacityBlocks: number): SimState 
     writeParameters: hex(defaultWriteParametersPage(medium)),
     mediumPresent: true,
     trayOpen: false,
+    backgroundFormat: BACKGROUND_FORMAT.NONE,
   };
   return state;
 }
@@ -330,8 +336,16 @@ export class SimDisc {
   close(closeFunction: number, trackNumber: number, multisession: number): void {
     const action: CloseAction | undefined = this.medium.closeFunctions.get(closeFunction);
     if (action === undefined) throw invalidCdbField(2);
-    if (action === "noop") {
+    if (action === "noop" || action === "bg-quick-stop" || action === "bg-compatible-stop") {
       if (!this.state.formatted) throw SENSE.commandSequence();
+      const bg = this.state.backgroundFormat;
+      // DVD+RW (MMC-6 6.3): a quick stop leaves the format started but not running (01b); a compatible stop writes
+      // the lead-out and the format counts as completed (11b). Either is accepted with nothing to stop.
+      if (action === "bg-quick-stop" && bg === BACKGROUND_FORMAT.IN_PROGRESS) {
+        this.state.backgroundFormat = BACKGROUND_FORMAT.STARTED;
+      } else if (action === "bg-compatible-stop" && bg !== BACKGROUND_FORMAT.NONE) {
+        this.state.backgroundFormat = BACKGROUND_FORMAT.COMPLETED;
+      }
       return;
     }
     const session = this.openSession();
@@ -340,7 +354,13 @@ export class SimDisc {
       const invisible = this.invisibleTrack();
       if (invisible && invisible.number === trackNumber) return; // nothing written to it: nothing to close
       const t = session.tracks.find((x) => x.number === trackNumber);
-      if (!t || t.closed) throw invalidCdbField(4);
+      if (!t) {
+        // A track of an earlier (closed) session is not open: 5/2C/00; a number naming no track: 5/24/00.
+        if (this.allTracks().some((x) => x.number === trackNumber)) throw SENSE.commandSequence();
+        throw invalidCdbField(4);
+      }
+      // Already closed: nothing open to close, 5/2C/00 COMMAND SEQUENCE ERROR.
+      if (t.closed) throw SENSE.commandSequence();
       this.closeOneTrack(t);
       return;
     }
@@ -372,10 +392,53 @@ export class SimDisc {
     this.state.sessions = [{ number: 1, start: 0, closed: false, tracks: [] }];
   }
 
-  /** FORMAT UNIT of DVD+RW / BD-RE: `blocks` of random-writable space. */
+  /** FORMAT UNIT of DVD+RW / BD-RE: `blocks` of random-writable space. DVD+RW goes on formatting in the background
+   * (BG format status 10b) while it is already writable everywhere. */
   format(blocks: number): void {
     this.state.formatted = true;
     this.state.formattedBlocks = blocks;
+    this.state.backgroundFormat =
+      this.medium.name === "dvd+rw" ? BACKGROUND_FORMAT.IN_PROGRESS : BACKGROUND_FORMAT.NONE;
+  }
+
+  /** The drive stops a running background format (eject, a drive that powers up with the disc): 10b becomes 01b,
+   * to be finished by the host (CLOSE TRACK/SESSION) or restarted by a new FORMAT UNIT. */
+  stopBackgroundFormat(): void {
+    if (this.state.backgroundFormat === BACKGROUND_FORMAT.IN_PROGRESS) {
+      this.state.backgroundFormat = BACKGROUND_FORMAT.STARTED;
+    }
+  }
+
+  /**
+   * What a drive finds when it loads a sequential disc: it locates the last recorded address of the open track by
+   * scanning, whatever its recording management data said. The disc file ending at `fileBlocks` beyond the next
+   * writable address of the growing or invisible track (data written after the last commit, before a power loss or
+   * the medium going away) makes those blocks, up to the medium's alignment, recorded in an incomplete (not closed)
+   * track of the open session; the NWA follows them. Returns whether anything was recovered. Reserved tracks and
+   * tracks before the last one are not scanned.
+   */
+  recoverRecorded(fileBlocks: number): boolean {
+    if (!this.sequential) return false;
+    const session = this.openSession();
+    const nwa = this.nextWritableAddress();
+    if (!session || nwa === null || fileBlocks <= nwa) return false;
+    const end = Math.min(this.capacity, alignUp(fileBlocks, this.medium.align));
+    const growing = this.growingTrack();
+    if (growing) {
+      growing.recorded = end - growing.start;
+      return true;
+    }
+    const invisible = this.invisibleTrack();
+    if (!invisible || end <= invisible.start) return false;
+    session.tracks.push({
+      number: invisible.number,
+      session: session.number,
+      start: invisible.start,
+      recorded: end - invisible.start,
+      reserved: null,
+      closed: false,
+    });
+    return true;
   }
 
   /** Updates the derived fields before the state is saved or shown. */

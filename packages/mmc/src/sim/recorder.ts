@@ -2,7 +2,9 @@
 // byte N * 2048, sparse) and a state file beside it (sessions, tracks, next writable address, write parameters, tray).
 // It follows MMC-6/SPC-4 closely enough for the Drive and the burn strategies to run against it unchanged, refuses
 // what a strict drive refuses (with the sense a drive answers), and can be told to fail: a write error, the medium
-// pulled out, power lost, a slow drive. See ./README.md for the choices where the standard leaves room.
+// pulled out, power lost, a slow drive. One process at a time has a disc open (lock file `${disc}.lock`); the state
+// file is written only when this instance changed the state. See ./README.md for the choices where the standard leaves
+// room.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -64,7 +66,7 @@ import {
   type SimState,
   type SimStateSnapshot,
 } from "./model.js";
-import { parseState, statePathOf, writeStateFile } from "./stateFile.js";
+import { parseState, statePathOf, stateText, writeStateFile, writeStateText } from "./stateFile.js";
 
 export type { SimProfileName } from "./media.js";
 export { SIM_PROFILES } from "./media.js";
@@ -75,10 +77,11 @@ export interface SimFaults {
    * written, the NWA advances to it. */
   writeErrorAtLba?: number;
   /** When a WRITE reaches this LBA the medium is gone: that and every later command answers NOT READY 2/3A/00 (state
-   * as of the last persist remains on disk; blocks before it are written). */
+   * as of the last persist remains on disk; blocks before it are written, and found again when the disc is reopened). */
   removeMediumAtLba?: number;
   /** The drive dies when a WRITE reaches this LBA: blocks before it are in the disc file, the state file is not
-   * updated any more, every later execute() throws DeviceError("io", ...). */
+   * updated any more, every later execute() throws DeviceError("io", ...); close() releases the lock. Reopened, the
+   * blocks written since the last commit are an incomplete track of the open session (see README, Loading a disc). */
   powerLossAtLba?: number;
   /** A slow drive: each WRITE command takes at least this long. */
   writeDelayMs?: number;
@@ -132,6 +135,80 @@ function deviceErrorKind(e: unknown): DeviceErrorKind {
   return code === "EACCES" || code === "EPERM" ? "permission" : code === "ENOENT" ? "no-device" : "io";
 }
 
+/** The advisory lock beside a disc: `${disc}.lock`, holding the pid of the process that has it open. */
+export function lockPathOf(discPath: string): string {
+  return `${discPath}.lock`;
+}
+
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A lock file with no pid in it yet is being taken right now, unless it is older than this (then it is debris). */
+const LOCK_SETTLE_MS = 2_000;
+
+/**
+ * Takes the lock file of a disc: created exclusively (O_EXCL) with this process's pid. A lock held by a live process
+ * refuses with DeviceError("busy") naming it; a lock left by a process that is gone (a crash) is taken over.
+ */
+function acquireLock(lockPath: string, discPath: string, name: string): void {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(lockPath, "wx");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    if (fd !== undefined) {
+      try {
+        fs.writeSync(fd, `${process.pid}\n`);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return;
+    }
+    let text: string;
+    let age: number;
+    try {
+      text = fs.readFileSync(lockPath, "utf8");
+      age = Date.now() - fs.statSync(lockPath).mtimeMs;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue; // released meanwhile: try again
+      throw e;
+    }
+    const pid = /^\s*(\d+)\s*$/.exec(text)?.[1];
+    const holder = pid === undefined ? null : Number(pid);
+    const held = holder === null ? age < LOCK_SETTLE_MS : processAlive(holder);
+    if (held) {
+      const who =
+        holder === null
+          ? "another process (it is opening it right now)"
+          : holder === process.pid
+            ? `this process (pid ${holder}: another SoftwareRecorder on it is not closed)`
+            : `process ${holder}`;
+      throw new DeviceError("busy", name, `${discPath} is in use by ${who}; lock file ${lockPath}`);
+    }
+    // Stale: its process is gone (crashed, or killed after a simulated power loss). Take it over.
+    fs.rmSync(lockPath, { force: true });
+  }
+  throw new DeviceError("busy", name, `${discPath}: cannot take the lock file ${lockPath}`);
+}
+
+/** Removes the lock file when it is still this process's. */
+function releaseLock(lockPath: string): void {
+  try {
+    if (fs.readFileSync(lockPath, "utf8").trim() === String(process.pid)) fs.rmSync(lockPath, { force: true });
+  } catch {
+    // Already gone.
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -160,10 +237,16 @@ export class SoftwareRecorder implements ScsiTransport {
   private unitAttention = false;
   private mediaEvent: number | null = null;
   private longOperation: LongOperation | null = null;
+  /** The state file's text as last loaded or saved: the state is saved only when it differs (this instance changed
+   * it), so an instance that only looked never reverts what another one recorded. */
+  private savedText: string;
+  /** Data written (or the disc file truncated) since the last fsync of the disc file. */
+  private unsynced = false;
 
   private constructor(
     readonly discPath: string,
     private readonly statePath: string,
+    private readonly lockPath: string,
     state: SimState,
     private readonly fd: number,
     faults: SimFaults,
@@ -175,6 +258,11 @@ export class SoftwareRecorder implements ScsiTransport {
     this.device = `sim:${state.profile}:${discPath}`;
     const page = Buffer.from(state.writeParameters, "hex");
     this.writeParameters = page.length >= 16 ? new Uint8Array(page) : defaultWriteParametersPage(this.medium);
+    // Loading the disc: the drive finds what was recorded after the last commit (a power loss) by scanning, and a
+    // background format does not survive the drive's restart. Neither is saved until something else changes.
+    this.disc.recoverRecorded(Math.ceil(fs.fstatSync(fd).size / BLOCK));
+    this.disc.stopBackgroundFormat();
+    this.savedText = this.currentText();
   }
 
   /** Opens a simulated disc, creating a blank one of `options.profile` when the file does not exist. */
@@ -189,6 +277,31 @@ export class SoftwareRecorder implements ScsiTransport {
     if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 64 || cap > 0xffffffff)) {
       throw new RangeError(`capacityBlocks must be an integer from 64 to 2^32 - 1, got ${cap}`);
     }
+    const lockPath = lockPathOf(abs);
+    try {
+      acquireLock(lockPath, abs, name);
+    } catch (e) {
+      if (e instanceof DeviceError) throw e;
+      throw new DeviceError(deviceErrorKind(e), name, `cannot lock ${abs}: ${(e as Error).message}`, undefined, {
+        cause: e,
+      });
+    }
+    try {
+      return SoftwareRecorder.openLocked(abs, statePath, lockPath, name, options);
+    } catch (e) {
+      releaseLock(lockPath);
+      throw e;
+    }
+  }
+
+  private static openLocked(
+    abs: string,
+    statePath: string,
+    lockPath: string,
+    name: string,
+    options: SoftwareRecorderOptions,
+  ): SoftwareRecorder {
+    const cap = options.capacityBlocks;
     let state: SimState;
     let fd: number;
     try {
@@ -197,7 +310,7 @@ export class SoftwareRecorder implements ScsiTransport {
           throw new DeviceError(
             "no-device",
             name,
-            `${abs} does not exist: name a profile to create a blank disc (sim:${SIM_PROFILES[3]}:${discPath})`,
+            `${abs} does not exist: name a profile to create a blank disc (sim:${SIM_PROFILES[3]}:${abs})`,
           );
         }
         const medium = simMedium(options.profile);
@@ -244,7 +357,12 @@ export class SoftwareRecorder implements ScsiTransport {
         cause: e,
       });
     }
-    return new SoftwareRecorder(abs, statePath, state, fd, options.faults ?? {});
+    try {
+      return new SoftwareRecorder(abs, statePath, lockPath, state, fd, options.faults ?? {});
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
   }
 
   /** A copy of the recording state (sessions, tracks, next writable address, status, capacity, tray). */
@@ -298,14 +416,19 @@ export class SoftwareRecorder implements ScsiTransport {
     };
   }
 
-  /** Saves the state and closes the disc file (after a power loss or a pulled medium: closes without saving). */
+  /** Saves the state when this instance changed it, closes the disc file and releases the lock (after a power loss or
+   * a pulled medium: closes and releases without saving). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
       this.persist();
     } finally {
-      fs.closeSync(this.fd);
+      try {
+        fs.closeSync(this.fd);
+      } finally {
+        releaseLock(this.lockPath);
+      }
     }
   }
 
@@ -317,10 +440,27 @@ export class SoftwareRecorder implements ScsiTransport {
     return !this.mediumGone && this.disc.state.mediumPresent;
   }
 
+  private currentText(): string {
+    this.disc.state.writeParameters = Buffer.from(this.writeParameters).toString("hex");
+    return stateText(this.disc.refresh());
+  }
+
+  /** fsync of the disc file when something was written since the last one. */
+  private flushData(): void {
+    if (!this.unsynced) return;
+    fs.fsyncSync(this.fd);
+    this.unsynced = false;
+  }
+
+  /** A commit of the recording state: the data first (a drive writes its buffer before it records a close), then the
+   * state file, only when it changed since it was loaded or last saved. */
   private persist(): void {
     if (this.dead || this.mediumGone) return;
-    this.disc.state.writeParameters = Buffer.from(this.writeParameters).toString("hex");
-    writeStateFile(this.statePath, this.disc.refresh());
+    this.flushData();
+    const text = this.currentText();
+    if (text === this.savedText) return;
+    writeStateText(this.statePath, text);
+    this.savedText = text;
   }
 
   /** The NOT READY sense of a running long operation (with its progress), or null. */
@@ -405,7 +545,6 @@ export class SoftwareRecorder implements ScsiTransport {
         return none;
       case OPCODE.SYNCHRONIZE_CACHE_10:
         this.requireMedium();
-        fs.fsyncSync(this.fd);
         this.persist();
         return none;
       case OPCODE.CLOSE_TRACK_SESSION: {
@@ -636,6 +775,7 @@ export class SoftwareRecorder implements ScsiTransport {
     const data = cmd.buffer ?? new Uint8Array(0);
     let done = 0;
     const bytes = count * BLOCK;
+    if (bytes > 0) this.unsynced = true;
     while (done < bytes) done += fs.writeSync(this.fd, data, done, bytes - done, lba * BLOCK + done);
     plan.commit(count);
     if (!fault) return;
@@ -657,6 +797,7 @@ export class SoftwareRecorder implements ScsiTransport {
     if (!this.medium.blankable) throw SENSE.incompatibleMedium();
     if ((cdb[1] & 0x07) > 1) throw invalidCdbField(1, 0);
     fs.ftruncateSync(this.fd, 0);
+    this.unsynced = true;
     disc.blank();
     this.persist();
     if (cdb[1] & 0x10) this.startLongOperation(0x07);
@@ -697,6 +838,7 @@ export class SoftwareRecorder implements ScsiTransport {
       immediate = p.formatOptionsValid && p.immediate;
     }
     fs.ftruncateSync(this.fd, 0);
+    this.unsynced = true;
     disc.format(blocks);
     this.persist();
     if (immediate) this.startLongOperation(0x04);
@@ -716,6 +858,7 @@ export class SoftwareRecorder implements ScsiTransport {
       // 5/53/02 MEDIUM REMOVAL PREVENTED.
       if (this.locked) throw check(5, 0x53, 0x02);
       if (this.present) this.mediaEvent = MEDIA_EVENT.MEDIA_REMOVAL;
+      this.disc.stopBackgroundFormat();
       state.trayOpen = true;
       state.mediumPresent = false;
       this.longOperation = null;

@@ -1,6 +1,9 @@
 // The state file beside a simulated disc (`${discPath}.state.json`): read and checked on open, written atomically
-// (temporary file, fsync, rename) at the points a real drive commits its recording management information.
+// (temporary file, fsync, rename, fsync of the directory) at the points a real drive commits its recording management
+// information.
 import * as fs from "node:fs";
+import * as path from "node:path";
+import { BACKGROUND_FORMAT } from "../commands/readDiscInformation.js";
 import { isSimProfileName } from "./media.js";
 import { SIM_STATE_VERSION, type SimSession, type SimState } from "./model.js";
 
@@ -8,16 +11,52 @@ export function statePathOf(discPath: string): string {
   return `${discPath}.state.json`;
 }
 
-export function writeStateFile(path: string, state: SimState): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, "w");
+/** The state file's text for a state (what writeStateFile writes). */
+export function stateText(state: SimState): string {
+  return `${JSON.stringify(state, null, 2)}\n`;
+}
+
+/** Writes the state file atomically: a temporary file beside it (removed again when anything fails), fsynced, renamed
+ * over the old one, then the directory fsynced so the rename itself survives a crash. */
+export function writeStateFile(file: string, state: SimState): void {
+  writeStateText(file, stateText(state));
+}
+
+/** writeStateFile with the text already made (stateText). */
+export function writeStateText(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    fs.writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
+    const fd = fs.openSync(tmp, "w");
+    try {
+      fs.writeSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDirectory(path.dirname(file));
+}
+
+/** fsync of a directory, where the platform allows it (Windows cannot open a directory for it: skipped). */
+function fsyncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, "r");
+  } catch {
+    return;
+  }
+  try {
     fs.fsyncSync(fd);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL" && code !== "EBADF") throw e;
   } finally {
     fs.closeSync(fd);
   }
-  fs.renameSync(tmp, path);
 }
 
 function isCount(v: unknown): v is number {
@@ -39,6 +78,11 @@ export function parseState(text: string): SimState {
   }
   if (typeof s.mediumPresent !== "boolean" || typeof s.trayOpen !== "boolean")
     throw new Error("mediumPresent/trayOpen");
+  // Files written before background formatting was modelled have no backgroundFormat: a formatted DVD+RW was complete.
+  if (s.backgroundFormat === undefined) {
+    s.backgroundFormat = s.profile === "dvd+rw" && s.formatted ? BACKGROUND_FORMAT.COMPLETED : BACKGROUND_FORMAT.NONE;
+  }
+  if (!isCount(s.backgroundFormat) || s.backgroundFormat > 3) throw new Error("backgroundFormat is not 0 to 3");
   const sessions: unknown = s.sessions;
   if (!Array.isArray(sessions)) throw new Error("sessions is not a list");
   let trackNumber = 1;
