@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { appendCommand } from "./commands/append.js";
-import { blankCommand, burnCommand, formatCommand } from "./commands/burn.js";
+import { blankCommand, burnCommand, closeCommand, formatCommand } from "./commands/burn.js";
 import { createCommand } from "./commands/create.js";
 import { driveCommands } from "./commands/drives.js";
 import { extractCommand, lsCommand } from "./commands/inspect.js";
@@ -47,8 +47,9 @@ ${EXIT_CODES_HELP}`,
     mkisofsCommand(signal),
     ...driveCommands(),
     burnCommand(signal),
-    blankCommand(),
-    formatCommand(),
+    blankCommand(signal),
+    formatCommand(signal),
+    closeCommand(),
   ]) {
     // Settings are not inherited by commands built separately: give each the same error handling.
     program.addCommand(

@@ -175,13 +175,8 @@ describe("tgt as a DVD+R recorder behind a QEMU guest (iSCSI → scsi-block → 
       );
       expect(s.get("burn")?.exit, show(r)).toBe(0);
       // discburn read the session back from tgt after closing it, and it matched what was sent.
-      const result = JSON.parse(
-        s
-          .get("burn")!
-          .text.split("\n")
-          .filter((l) => l.startsWith("{"))
-          .at(-1)!,
-      );
+      const burnLines = (s.get("burn")?.text ?? "").split("\n").filter((l) => l.startsWith("{"));
+      const result = JSON.parse(burnLines.at(-1) ?? "null");
       expect(result).toMatchObject({ event: "done", verified: true, start: 0, blocks: imageSize / 2048 });
 
       // What tgt received is exactly the image.

@@ -19,6 +19,7 @@ import { FileSystemImage } from "./image.js";
 import { SECTOR_SIZE } from "./layout/allocator.js";
 import type { FileSystemKind, ImageOptions } from "./options.js";
 import { type BlockSource, ImageFileSource } from "./read/blockSource.js";
+import { ImageReadError } from "./read/errors.js";
 import { ExtentSource } from "./read/extentSource.js";
 import { type IdentifiedFileSystems, identify } from "./read/identify.js";
 import { importFileSystem } from "./read/importer.js";
@@ -101,10 +102,53 @@ export class AppendSession {
    * session goes to `options.sessionStart` (a write-once medium's next writable address); by default to the
    * first 32-block boundary after the last session's volume (an overwritable medium, grown like a file).
    * Use sessionImage() for write-once media, growth() for overwritable ones.
+   *
+   * `earlierSessions` (newest first, with where each ends on the medium) are tried when the last session holds
+   * no readable file system, or one whose volume ends past `lastSessionEnd` (an interrupted burn, closed
+   * afterwards): the new session then builds on the newest complete one, and `skippedSessions` names the sessions
+   * passed over.
    */
-  static async fromMedium(source: BlockSource, options: AppendOptions = {}): Promise<AppendSession> {
+  static async fromMedium(
+    source: BlockSource,
+    options: AppendOptions & {
+      lastSessionEnd?: number;
+      earlierSessions?: ReadonlyArray<{ start: number; end: number }>;
+    } = {},
+  ): Promise<AppendSession> {
     const label = source.describe?.() ?? "the medium";
-    return AppendSession.start(label, borrowed(source), options, null);
+    const candidates = [
+      { start: options.lastSessionStart ?? 0, end: options.lastSessionEnd },
+      ...(options.earlierSessions ?? []),
+    ];
+    const skipped: number[] = [];
+    for (let i = 0; ; i++) {
+      try {
+        const { start, end } = candidates[i]!;
+        const session = await AppendSession.start(
+          label,
+          borrowed(source),
+          { ...options, lastSessionStart: start },
+          null,
+          end,
+        );
+        session.skippedSessions = skipped;
+        return session;
+      } catch (e) {
+        const unreadable =
+          e instanceof ImageReadError ||
+          (e instanceof InvalidArgumentError && /no ISO 9660 or UDF volume|is incomplete/.test(e.message));
+        if (!unreadable || i + 1 >= candidates.length) throw e;
+        skipped.push(candidates[i]!.start);
+      }
+    }
+  }
+
+  /** Sessions (their start blocks) that fromMedium passed over: no readable file system, or an incomplete one. */
+  skippedSessions: readonly number[] = [];
+
+  /** Where the session whose tree was imported starts. */
+  get previousSessionStart(): number {
+    return this.options.lastSessionStart ?? 0;
   }
 
   private static async start(
@@ -112,6 +156,8 @@ export class AppendSession {
     source: BlockSource,
     options: AppendOptions,
     fileBlocks: number | null,
+    /** Where the session's recorded blocks end on the medium, when known: a volume claiming more is incomplete. */
+    recordedEnd?: number,
   ): Promise<AppendSession> {
     const lastSessionStart = options.lastSessionStart ?? 0;
     const { identified, udf } = await identify(source, { sessionStart: lastSessionStart });
@@ -141,6 +187,12 @@ export class AppendSession {
     // (An ISO 9660 volume space counts from block 0, even in a later session; UDF's from the session start.)
     const end =
       fileBlocks ?? (identified.iso9660 ? identified.volumeSpaceSize : lastSessionStart + identified.volumeSpaceSize);
+    if (recordedEnd !== undefined && end > recordedEnd) {
+      throw new InvalidArgumentError(
+        `the session at block ${lastSessionStart} of ${path} is incomplete: its volume ends at block ${end}, ` +
+          `the recorded blocks at ${recordedEnd}`,
+      );
+    }
     const sessionStart = options.sessionStart ?? Math.ceil(end / SESSION_ALIGNMENT) * SESSION_ALIGNMENT;
     if (!Number.isSafeInteger(sessionStart) || sessionStart < end) {
       throw new InvalidArgumentError(
@@ -172,6 +224,12 @@ export class AppendSession {
    * (before anything is written) a session that does not fit or whose head would overwrite old data.
    */
   async growth(): Promise<Growth> {
+    const lastSessionStart = this.options.lastSessionStart ?? 0;
+    if (lastSessionStart !== 0) {
+      throw new InvalidArgumentError(
+        `growing in place rewrites the head at block 16, which describes the session at 0, not the one at ${lastSessionStart}`,
+      );
+    }
     this.claim();
     const result = this.image.createResultImage();
     if (this.options.capacityBlocks !== undefined) result.assertFits(this.options.capacityBlocks);

@@ -1,7 +1,7 @@
 // @discburn/mmc: SCSI/MMC command builders, response parsers, sense decoding, transports, Drive and burning.
 
-export type { BurnAction, BurnOptions, BurnProgress, BurnResult, SessionData } from "./burn/burn.js";
-export { assertAppendable, burn, checkMedium, isOverwritable } from "./burn/burn.js";
+export type { BurnAction, BurnOptions, BurnProgress, BurnResult, CloseResult, SessionData } from "./burn/burn.js";
+export { assertAppendable, burn, checkMedium, closeMedium, isOverwritable } from "./burn/burn.js";
 export type { BurnErrorKind } from "./burn/errors.js";
 export { BurnError } from "./burn/errors.js";
 export type { SleepInhibitor } from "./burn/inhibit.js";

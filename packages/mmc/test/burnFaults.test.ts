@@ -15,6 +15,7 @@ import {
   type BurnProgress,
   blankMedium,
   burn,
+  closeMedium,
   Drive,
   isOverwritable,
   type SessionData,
@@ -53,8 +54,12 @@ async function imageSession(files: Record<string, Buffer>, start = 0): Promise<S
 async function appendSession(drive: Drive, files: Record<string, Buffer>): Promise<SessionData> {
   const media = await drive.mediaInfo();
   const over = isOverwritable(media.profile);
+  // As burn --append does: the newest complete session, or an earlier one when it is an interrupted burn.
+  const complete = over ? [] : media.sessions.filter((x) => x.complete);
   const s = await AppendSession.fromMedium(drive, {
     lastSessionStart: over ? 0 : (media.lastSessionStart ?? 0),
+    lastSessionEnd: complete.at(-1)?.end,
+    earlierSessions: complete.slice(0, -1).reverse(),
     sessionStart: over ? undefined : (media.nextWritableAddress ?? undefined),
   });
   for (const [path, data] of Object.entries(files)) await s.image.addFile(path, data, { replace: true });
@@ -200,15 +205,35 @@ describe.each(["dvd+r", "cd-r", "bd-re"] as const)("faults while writing session
     }
     await expectFirstSessionIntact(disc);
     if (!over) {
-      // The interrupted session is not what readers see, and discburn will not build on it.
+      // The interrupted session is not what readers see, and discburn will not build on it as it is ...
       drive = await openDrive(disc);
       const media = await drive.mediaInfo();
       expect(media.lastSessionStart).toBe(0);
+      expect(media.sessions.map((x) => [x.start, x.complete])).toEqual([
+        [0, true],
+        [session.start, false],
+      ]);
       const e = await burn(drive, await appendSession(drive, V2), {
         inhibitSleep: false,
       }).catch((x: unknown) => x);
       expect((e as BurnError).kind).toBe("incomplete-session");
+      expect((e as BurnError).message).toContain("discburn close");
+      // ... but once it is closed, the next session builds on session 1 and is written after the broken one.
+      const closed = await closeMedium(drive);
+      expect(closed.closedSession).toBe(session.start);
+      const media2 = await drive.mediaInfo();
+      expect(media2.sessions.map((x) => x.complete)).toEqual([true, true]);
+      const next = await appendSession(drive, { "/three.txt": Buffer.from("after the broken session\n") });
+      expect(next.start).toBe(media2.nextWritableAddress);
+      await burn(drive, next, { inhibitSleep: false, verify: true });
       await drive.close();
+      const want = {
+        ...Object.fromEntries(Object.entries(V1).map(([p, b]) => [p, hashOf(b)])),
+        "/three.txt": hashOf(Buffer.from("after the broken session\n")),
+      };
+      expect(await ourFiles(disc, next.start)).toEqual(want);
+      expect(Object.keys(await xorrisoFiles(disc, next.start)).sort()).toEqual(Object.keys(want).sort());
+      await expectFirstSessionIntact(disc);
     }
   });
 
@@ -225,7 +250,7 @@ describe.each(["dvd+r", "cd-r", "bd-re"] as const)("faults while writing session
     await expectFirstSessionIntact(disc);
   });
 
-  it("power lost mid-write: the state file keeps the last session; the next burn succeeds over the debris", async () => {
+  it("power lost mid-write: the state file keeps the last session; after discburn close the next one goes after the debris", async () => {
     const disc = await firstSession(`${profile}-power`, profile);
     let drive = await openDrive(disc);
     const session = await appendSession(drive, V2);
@@ -238,10 +263,27 @@ describe.each(["dvd+r", "cd-r", "bd-re"] as const)("faults while writing session
     expect(readFileSync(`${disc}.state.json`).equals(stateBefore)).toBe(true);
     await expectFirstSessionIntact(disc);
     drive = await openDrive(disc);
+    let next: SessionData;
     try {
-      const again = await appendSession(drive, V2);
-      expect(again.start).toBe(session.start);
-      await burn(drive, again, { inhibitSleep: false, verify: true });
+      if (!over) {
+        // The drive found the written blocks (it cannot write them twice): an open session with data in it.
+        const media = await drive.mediaInfo();
+        expect(media.sessions.map((x) => [x.start, x.complete])).toEqual([
+          [0, true],
+          [session.start, false],
+        ]);
+        expect(media.nextWritableAddress).toBeGreaterThanOrEqual(session.start + 500);
+        const refused = await burn(drive, await appendSession(drive, V2), { inhibitSleep: false }).catch(
+          (x: unknown) => x,
+        );
+        expect((refused as BurnError).kind).toBe("incomplete-session");
+        const closed = await closeMedium(drive);
+        expect(closed).toMatchObject({ closedTrack: 2, closedSession: session.start, finalized: false });
+      }
+      next = await appendSession(drive, V2);
+      if (over) expect(next.start).toBe(session.start);
+      else expect(next.start).toBeGreaterThan(session.start + 500);
+      await burn(drive, next, { inhibitSleep: false, verify: true });
     } finally {
       await drive.close();
     }
@@ -249,8 +291,10 @@ describe.each(["dvd+r", "cd-r", "bd-re"] as const)("faults while writing session
       ...Object.fromEntries(Object.entries(V1).map(([p, b]) => [p, hashOf(b)])),
       "/two.bin": hashOf(V2["/two.bin"]),
     };
-    expect(await ourFiles(disc, over ? 0 : session.start)).toEqual(want);
-    expect(Object.keys(await xorrisoFiles(disc, over ? 0 : session.start)).sort()).toEqual(Object.keys(want).sort());
+    expect(await ourFiles(disc, over ? 0 : next.start)).toEqual(want);
+    expect(Object.keys(await xorrisoFiles(disc, over ? 0 : next.start)).sort()).toEqual(Object.keys(want).sort());
+    // Write-once: session 1 is still there at 0 (an overwritable disc's head now holds the new tree).
+    if (!over) await expectFirstSessionIntact(disc);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   type BurnResult,
   blankMedium,
   burn,
+  closeMedium,
   type Drive,
   formatMedium,
   isOverwritable,
@@ -63,25 +64,45 @@ async function isDiscImage(path: string): Promise<boolean> {
   }
 }
 
+/** Whether `b` holds a valid UDF descriptor tag (ECMA-167 3/7.2: identifier, checksum of bytes 0-15 but 4). */
+function udfTag(b: Buffer, identifier: number): { location: number } | null {
+  if (b.readUInt16LE(0) !== identifier) return null;
+  let sum = 0;
+  for (let i = 0; i < 16; i++) if (i !== 4) sum = (sum + b[i]!) & 0xff;
+  return sum === b[4] ? { location: b.readUInt32LE(12) } : null;
+}
+
 /**
- * The block an image file was made to start at: a session image's UDF anchor at 256 records its own absolute
- * location (ECMA-167 3/7.2.1 tag location), and its PVD's volume space size (ECMA-119 8.4.8) counts the blocks
- * before it. A complete image starts at 0.
+ * The block an image file was made to start at. A session image's UDF anchor at 256 records its own absolute
+ * location (ECMA-167 3/10.2, tag location), trusted only when the image announces UDF (NSR02/NSR03 in the volume
+ * recognition sequence from block 16) and the tag's checksum holds. Otherwise the PVD: its volume space size
+ * (ECMA-119 8.4.8) counts the blocks before the session too, and its root directory (8.4.18) lies inside the
+ * session. A complete image starts at 0.
  */
 async function plannedStart(path: string, fileBlocks: number): Promise<number> {
   const fh = await open(path, "r");
+  const block = async (lba: number): Promise<Buffer | null> => {
+    const b = Buffer.alloc(SECTOR);
+    const r = await fh.read(b, 0, SECTOR, lba * SECTOR);
+    return r.bytesRead === SECTOR ? b : null;
+  };
   try {
-    const anchor = Buffer.alloc(SECTOR);
-    const a = await fh.read(anchor, 0, SECTOR, 256 * SECTOR);
-    if (a.bytesRead === SECTOR && anchor.readUInt16LE(0) === 2) {
-      const location = anchor.readUInt32LE(12);
-      if (location >= 256) return location - 256;
+    let udf = false;
+    for (let lba = 16; lba < 32; lba++) {
+      const id = (await block(lba))?.subarray(1, 6).toString("latin1");
+      if (id === "NSR02" || id === "NSR03") udf = true;
+      if (id === undefined || id === "TEA01") break;
     }
-    const pvd = Buffer.alloc(SECTOR);
-    const p = await fh.read(pvd, 0, SECTOR, 16 * SECTOR);
-    if (p.bytesRead === SECTOR && pvd[0] === 1 && pvd.subarray(1, 6).toString("latin1") === "CD001") {
+    const anchor = udf ? await block(256) : null;
+    const tag = anchor ? udfTag(anchor, 2) : null;
+    if (tag && tag.location >= 256) return tag.location - 256;
+    const pvd = await block(16);
+    if (pvd && pvd[0] === 1 && pvd.subarray(1, 6).toString("latin1") === "CD001") {
       const volumeSpace = pvd.readUInt32LE(80);
-      return volumeSpace > fileBlocks ? volumeSpace - fileBlocks : 0;
+      const rootExtent = pvd.readUInt32LE(156 + 2);
+      const start = volumeSpace > fileBlocks ? volumeSpace - fileBlocks : 0;
+      // A truncated image also claims more blocks than it has: its root directory then lies before "its start".
+      return rootExtent >= start + 16 ? start : 0;
     }
     return 0;
   } finally {
@@ -164,7 +185,12 @@ async function addPaths(
 }
 
 /** What goes on the disc: an image file, a new image of paths, or a new session of the disc's tree edited. */
-async function sessionFor(drive: Drive, paths: string[], o: BurnCommandOptions): Promise<SessionData> {
+async function sessionFor(
+  drive: Drive,
+  paths: string[],
+  o: BurnCommandOptions,
+  warn: (line: string) => void,
+): Promise<SessionData> {
   const media = await drive.mediaInfo();
   if (!media.present) throw new BurnError("no-medium", `no disc in ${drive.device}: insert a writable disc`);
   const overwritable = isOverwritable(media.profile);
@@ -177,16 +203,38 @@ async function sessionFor(drive: Drive, paths: string[], o: BurnCommandOptions):
     if (lastSessionStart === null) {
       throw new BurnError("closed", `the disc in ${drive.device} has no complete session to append to`);
     }
+    // Write-once media: the newest complete session, or (after an interrupted burn was closed) an earlier one.
+    const complete = overwritable ? [] : media.sessions.filter((s) => s.complete && s.start <= lastSessionStart);
     // The new session keeps the file systems (and UDF revision) of the last one.
     const session = await AppendSession.fromMedium(drive, {
       lastSessionStart,
+      lastSessionEnd: complete.at(-1)?.end,
+      earlierSessions: complete
+        .slice(0, -1)
+        .reverse()
+        .map((s) => ({ start: s.start, end: s.end })),
       sessionStart: overwritable ? undefined : (media.nextWritableAddress ?? undefined),
       capacityBlocks: media.totalBlocks > 0 ? media.totalBlocks : undefined,
       image: {
         ...(o.volumeName !== undefined ? { volumeName: o.volumeName } : {}),
         ...(o.date !== undefined ? { creationTime: parseDate(o.date) } : {}),
       },
+    }).catch((e: unknown) => {
+      if (e instanceof InvalidArgumentError && /no ISO 9660 or UDF volume/.test(e.message)) {
+        throw new BurnError(
+          "nothing-to-append",
+          `the disc in ${drive.device} holds no ISO 9660 or UDF file system to append to: burn without --append`,
+          { cause: e },
+        );
+      }
+      throw e;
     });
+    for (const skipped of session.skippedSessions) {
+      warn(
+        `the session at block ${skipped} holds no complete file system (an interrupted burn?): ` +
+          `the new session builds on the one at block ${session.previousSessionStart}`,
+      );
+    }
     for (const p of o.remove ?? []) session.image.removeTree(p);
     await addPaths(session.image, paths, o.graftPoints ?? false, true);
     if (overwritable) {
@@ -280,7 +328,10 @@ export async function runBurn(paths: string[], o: BurnCommandOptions, signal: Ab
   const ringBufferBytes = o.buffer === undefined ? undefined : parseSize("--buffer", o.buffer);
   const display = !o.quiet && !o.json ? burnDisplay(process.stderr) : null;
   const result: BurnResult = await withDrive(o.drive, async (drive) => {
-    const session = await sessionFor(drive, paths, o);
+    const session = await sessionFor(drive, paths, o, (line) => {
+      if (o.json) process.stdout.write(`${JSON.stringify({ event: "warning", message: line })}\n`);
+      else if (!o.quiet) process.stderr.write(`discburn: warning: ${line}\n`);
+    });
     try {
       return await burn(drive, session, {
         finalize: o.close ?? false,
@@ -365,7 +416,7 @@ function longOperationDisplay(o: { json?: boolean; quiet?: boolean }, what: stri
   };
 }
 
-export function blankCommand(): Command {
+export function blankCommand(signal: AbortSignal): Command {
   return new Command("blank")
     .description("blank a CD-RW or DVD-RW (quick: the table of contents; --full: every block)")
     .requiredOption("--drive <device>", DRIVE_HELP)
@@ -374,22 +425,49 @@ export function blankCommand(): Command {
     .option("-q, --quiet", "print nothing but errors")
     .action(async (o: { drive: string; full?: boolean; json?: boolean; quiet?: boolean }) => {
       await withDrive(o.drive, (drive) =>
-        blankMedium(drive, { full: o.full ?? false, onProgress: longOperationDisplay(o, "blanking") }),
+        blankMedium(drive, { full: o.full ?? false, onProgress: longOperationDisplay(o, "blanking"), signal }),
       );
       if (o.json) process.stdout.write(`${JSON.stringify({ event: "done", drive: o.drive, blanked: true })}\n`);
       else if (!o.quiet) process.stderr.write(`discburn: the disc in ${o.drive} is blank\n`);
     });
 }
 
-export function formatCommand(): Command {
+export function formatCommand(signal: AbortSignal): Command {
   return new Command("format")
     .description("format a DVD+RW, BD-RE or DVD-RW for writing in place (quick format)")
     .requiredOption("--drive <device>", DRIVE_HELP)
     .option("--json", "progress and the result as JSON lines on stdout")
     .option("-q, --quiet", "print nothing but errors")
     .action(async (o: { drive: string; json?: boolean; quiet?: boolean }) => {
-      await withDrive(o.drive, (drive) => formatMedium(drive, { onProgress: longOperationDisplay(o, "formatting") }));
+      await withDrive(o.drive, (drive) =>
+        formatMedium(drive, { onProgress: longOperationDisplay(o, "formatting"), signal }),
+      );
       if (o.json) process.stdout.write(`${JSON.stringify({ event: "done", drive: o.drive, formatted: true })}\n`);
       else if (!o.quiet) process.stderr.write(`discburn: the disc in ${o.drive} is formatted\n`);
+    });
+}
+
+export function closeCommand(): Command {
+  return new Command("close")
+    .description("close the open session of a write-once disc left by an interrupted burn (like cdrecord -fix)")
+    .requiredOption("--drive <device>", DRIVE_HELP)
+    .option("--finalize", "close the disc for good instead of leaving it appendable")
+    .option("--json", "the result as JSON on stdout")
+    .option("-q, --quiet", "print nothing but errors")
+    .addHelpText(
+      "after",
+      `
+The interrupted session stays unreadable; the sessions before it are what readers see, and a later
+discburn burn --append builds on the newest complete one and is written after the closed session.`,
+    )
+    .action(async (o: { drive: string; finalize?: boolean; json?: boolean; quiet?: boolean }) => {
+      const r = await withDrive(o.drive, (drive) => closeMedium(drive, { finalize: o.finalize ?? false }));
+      if (o.json) process.stdout.write(`${JSON.stringify({ event: "done", drive: o.drive, ...r })}\n`);
+      else if (!o.quiet) {
+        process.stderr.write(
+          `discburn: closed ${r.closedTrack !== null ? `track ${r.closedTrack} and ` : ""}the session at block ` +
+            `${r.closedSession}${r.finalized ? "; the disc is finalised" : "; the disc stays appendable"}\n`,
+        );
+      }
     });
 }

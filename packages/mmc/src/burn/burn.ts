@@ -4,19 +4,26 @@
 // An error or a cancellation after writing began still flushes the drive and closes the track, so the disc stays
 // readable to its last complete session.
 import { createHash } from "node:crypto";
-import { buildCloseTrackSession } from "../commands/closeTrackSession.js";
+import { buildCloseTrackSession, CLOSE_FUNCTION } from "../commands/closeTrackSession.js";
+import { buildModeSense10, findModePage, MODE_PAGE, parseModeSense10 } from "../commands/modeParameters.js";
+import { PROFILE } from "../commands/profiles.js";
 import { buildReadBufferCapacity, parseBufferCapacity } from "../commands/readBufferCapacity.js";
+import { BACKGROUND_FORMAT, buildReadDiscInformation, parseDiscInformation } from "../commands/readDiscInformation.js";
 import { buildSetCdSpeed, MAX_SPEED } from "../commands/setCdSpeed.js";
 import { buildSetStreaming, performanceDescriptorForSpeed } from "../commands/setStreaming.js";
 import { buildSynchronizeCache10 } from "../commands/synchronizeCache.js";
 import { buildWrite10 } from "../commands/write.js";
-import { buildModeSelectWriteParameters } from "../commands/writeParametersPage.js";
+import {
+  buildModeSelectWriteParameters,
+  parseWriteParametersPage,
+  type WriteParameters,
+} from "../commands/writeParametersPage.js";
 import { BLOCK_SIZE, type Drive, type MediaInfo, writableProfiles } from "../drive.js";
 import { ScsiError } from "../sense.js";
 import { DeviceError } from "../transport/transport.js";
 import { BurnError } from "./errors.js";
 import { inhibitSleep } from "./inhibit.js";
-import { formatMedium } from "./mediumOps.js";
+import { formatMedium, waitUntilReady } from "./mediumOps.js";
 import { RingBuffer } from "./ringBuffer.js";
 import { strategyFor, type WriteStrategy, type WriteStrategyKind } from "./strategy.js";
 
@@ -115,7 +122,7 @@ function aborted(signal?: AbortSignal): boolean {
 /** The checks before anything is written (IMAPI2's validation): throws BurnError with what to do. */
 export async function checkMedium(
   drive: Drive,
-  session: Pick<SessionData, "start" | "blocks" | "label">,
+  session: Pick<SessionData, "start" | "blocks" | "label" | "growth">,
   options: { format?: boolean } = {},
 ): Promise<{
   media: MediaInfo;
@@ -158,15 +165,27 @@ export async function checkMedium(
             : `add to the disc with discburn burn --append, or make a session image with --session-start ${nwa}`),
       );
     }
-    if (session.blocks > media.freeBlocks) {
+    const needed = Math.max(session.blocks, strategy.minimumTrackBlocks);
+    if (needed > media.freeBlocks) {
       throw new BurnError(
         "full",
-        `${label} needs ${session.blocks} blocks; the disc in ${where} has ${media.freeBlocks} free ` +
-          `(${(((session.blocks - media.freeBlocks) * BLOCK_SIZE) / 1e6).toFixed(1)} MB too many)`,
+        `${label} needs ${needed} blocks; the disc in ${where} has ${media.freeBlocks} free ` +
+          `(${(((needed - media.freeBlocks) * BLOCK_SIZE) / 1e6).toFixed(1)} MB too many)`,
       );
     }
-    track = media.tracks.find((t) => t.nextWritableAddress === nwa)?.number ?? media.tracks.at(-1)?.number ?? 1;
-  } else if (!needsFormat) {
+    // The open (invisible) track holds the next writable address; when the drive named it only through track
+    // FFh, it is the one after the last recorded track.
+    track = media.tracks.find((t) => t.nextWritableAddress === nwa)?.number ?? (media.tracks.at(-1)?.number ?? 0) + 1;
+  } else {
+    if (session.start !== 0 && !("growth" in session && session.growth)) {
+      throw new BurnError(
+        "wrong-start",
+        `${label} was made to start at block ${session.start}; on the ${media.profileName} disc in ${where} an ` +
+          "image goes to block 0, and a later session needs its head rewritten: use discburn burn --append",
+      );
+    }
+  }
+  if (!strategy.sequential && !needsFormat) {
     const capacity = media.readableBlocks > 0 ? media.readableBlocks : media.totalBlocks;
     if (session.start + session.blocks > capacity) {
       throw new BurnError(
@@ -196,7 +215,8 @@ export function assertAppendable(media: MediaInfo, where: string): void {
     throw new BurnError(
       "incomplete-session",
       `the disc in ${where} ends with an incomplete session at block ${incomplete.start} (an interrupted burn): ` +
-        "readers see the sessions before it; discburn will not add to it",
+        "readers see the sessions before it. Close it with discburn close, then --append builds on the last " +
+        "complete session and writes after it",
     );
   }
 }
@@ -205,7 +225,12 @@ export function assertAppendable(media: MediaInfo, where: string): void {
 export async function burn(drive: Drive, session: SessionData, options: BurnOptions = {}): Promise<BurnResult> {
   const started = Date.now();
   const notes: string[] = [];
-  const signal = options.signal;
+  // The caller's signal, and ours: a failed write stops the source too, even one blocked in a read.
+  const stop = new AbortController();
+  const signal = stop.signal;
+  const onCallerAbort = () => stop.abort(options.signal?.reason);
+  if (options.signal?.aborted) stop.abort(options.signal.reason);
+  options.signal?.addEventListener("abort", onCallerAbort, { once: true });
   const writeBlocks = options.writeBlocks ?? 32;
   const progressEvery = options.progressIntervalMs ?? 250;
   const totalBytes = session.blocks * BLOCK_SIZE;
@@ -364,16 +389,25 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
           { lba },
         );
       }
+      // A CD track shorter than 4 seconds is padded (readers need the minimum track length).
+      const pad = Math.max(0, strategy.minimumTrackBlocks - session.blocks);
+      if (pad > 0) {
+        await writeBlocksAt(drive, lba, new Uint8Array(pad * BLOCK_SIZE));
+        lba += pad;
+        notes.push(`the track was padded with ${pad} zero blocks to the ${strategy.minimumTrackBlocks}-block minimum`);
+      }
     } catch (e) {
+      stop.abort(e);
       ring.abort(e);
-      await pump;
-      await stopCleanly(drive, strategy, track, notes);
-      throw asBurnError(e, drive, lba, session);
+      // A source blocked in a read that ignores the signal must not hang the burn: wait a little, then go on.
+      await Promise.race([pump, new Promise((r) => setTimeout(r, 5000).unref())]);
+      if (lba > session.start) await stopCleanly(drive, strategy, track, notes);
+      throw asBurnError(e, drive, lba, session, strategy);
     }
     await pump;
 
     action = "finalizing";
-    report(100);
+    report(0);
     let stage = "flushing the drive's cache";
     const patches = session.growth?.patches() ?? [];
     try {
@@ -381,14 +415,7 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
       if (flushed) notes.push(flushed);
       for (const step of strategy.closing({ finalize })) {
         stage = step.what;
-        await drive.run(
-          buildCloseTrackSession({
-            closeFunction: step.closeFunction,
-            track: step.track ? track : 0,
-            immediate: false,
-          }),
-          { timeoutMs: 15 * 60_000 },
-        );
+        await close(drive, step.closeFunction, step.track ? track : 0, step.what);
       }
       // Grown medium: the head (volume descriptors at 16, UDF anchor) goes last, once the session is on the disc.
       for (const p of patches) {
@@ -396,6 +423,8 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
         await writeBlocksAt(drive, p.lba, p.data);
       }
       if (patches.length > 0) await flush(drive);
+      stage = "stopping background formatting";
+      await stopBackgroundFormat(drive, media, notes);
     } catch (e) {
       if (!(e instanceof ScsiError || e instanceof DeviceError)) throw e;
       throw new BurnError(
@@ -418,7 +447,12 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
       await drive.unlock().catch(() => {});
       locked = false;
     }
-    if (options.eject) await drive.eject();
+    if (options.eject) {
+      await drive.eject().catch((e: unknown) => {
+        if (!(e instanceof ScsiError || e instanceof DeviceError)) throw e;
+        notes.push(`the disc was written but could not be ejected: ${e.message}`);
+      });
+    }
     action = "done";
     report(100);
     return {
@@ -435,9 +469,42 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
       notes,
     };
   } finally {
+    options.signal?.removeEventListener("abort", onCallerAbort);
     if (locked) await drive.unlock().catch(() => {});
     await inhibitor?.release();
   }
+}
+
+/** The fields of page 05h that choose how the medium is written (MMC-6 7.5.4); the rest stays as the drive has it. */
+const WRITE_METHOD_FIELDS = [
+  "writeType",
+  "testWrite",
+  "multiSession",
+  "fixedPacket",
+  "trackMode",
+  "dataBlockType",
+  "sessionFormat",
+  "bufferUnderrunFree",
+] as const satisfies ReadonlyArray<keyof WriteParameters>;
+
+/**
+ * MODE SELECT of page 05h, read-modify-write (as wodim and growisofs do): the drive's page keeps its length, link
+ * size, vendor bytes and whatever else it holds; only the fields that choose the write method change.
+ */
+async function selectWriteParameters(drive: Drive, wanted: WriteParameters, notes: string[]): Promise<void> {
+  let page: WriteParameters = wanted;
+  try {
+    const r = await drive.run(buildModeSense10({ pageCode: MODE_PAGE.WRITE_PARAMETERS, allocationLength: 256 }));
+    const current = findModePage(parseModeSense10(r.data), MODE_PAGE.WRITE_PARAMETERS);
+    if (current) {
+      page = { ...parseWriteParametersPage(current.bytes) };
+      for (const key of WRITE_METHOD_FIELDS) Object.assign(page, { [key]: wanted[key] });
+    }
+  } catch (e) {
+    if (!(e instanceof ScsiError)) throw e;
+    notes.push(`MODE SENSE of the write parameters page refused (${e.message}); sending discburn's page`);
+  }
+  await drive.run(buildModeSelectWriteParameters(page));
 }
 
 /** Write parameters (CD, DVD-R) and speed, before the first WRITE. */
@@ -450,9 +517,9 @@ async function prepare(
   notes: string[],
 ): Promise<void> {
   const { finalize, underrunFree, speed } = choices;
-  const parameters = strategy.writeParameters({ multisession: !finalize, underrunFree });
-  if (parameters) {
-    await drive.run(buildModeSelectWriteParameters(parameters));
+  const wanted = strategy.writeParameters({ multisession: !finalize, underrunFree });
+  if (wanted) {
+    await selectWriteParameters(drive, wanted, notes);
     notes.push(`buffer underrun protection: ${underrunFree ? "on" : "not offered by the drive"}`);
   }
   if (speed === undefined) return;
@@ -497,15 +564,50 @@ async function bufferState(drive: Drive): Promise<BurnProgress["driveBuffer"]> {
   }
 }
 
-/** SYNCHRONIZE CACHE; a drive that has no cache to flush may refuse it (returns a note then). */
+/**
+ * SYNCHRONIZE CACHE with IMMED, then TEST UNIT READY until the drive has written its buffer (as growisofs and
+ * libburn do: a flush at the end of a disc can outlast what a USB bridge tolerates for one command). A drive that
+ * refuses IMMED gets the plain command; one that has no cache to flush may refuse it (a note then).
+ */
 async function flush(drive: Drive): Promise<string | null> {
   try {
-    await drive.run(buildSynchronizeCache10(), { timeoutMs: 15 * 60_000 });
-    return null;
+    await drive.run(buildSynchronizeCache10({ immediate: true }), { timeoutMs: 120_000 });
   } catch (e) {
-    if (e instanceof ScsiError && e.senseKey === 0x05) return `SYNCHRONIZE CACHE refused: ${e.message}`;
+    if (!(e instanceof ScsiError && e.senseKey === 0x05)) throw e;
+    try {
+      await drive.run(buildSynchronizeCache10(), { timeoutMs: 15 * 60_000 });
+      return null;
+    } catch (e2) {
+      if (e2 instanceof ScsiError && e2.senseKey === 0x05) return `SYNCHRONIZE CACHE refused: ${e2.message}`;
+      throw e2;
+    }
+  }
+  await waitUntilReady(drive, "flushing its buffer", { pollMs: 1000, timeoutMs: 15 * 60_000 });
+  return null;
+}
+
+/** CLOSE TRACK/SESSION with IMMED, then TEST UNIT READY until the drive is done (a finalisation takes minutes). */
+async function close(drive: Drive, closeFunction: number, track: number, what: string): Promise<void> {
+  await drive.run(buildCloseTrackSession({ closeFunction, track, immediate: true }), { timeoutMs: 120_000 });
+  await waitUntilReady(drive, what, { pollMs: 1000, timeoutMs: 30 * 60_000 });
+}
+
+/**
+ * DVD+RW formats in the background after a quick format; the host ends it with CLOSE function 010b, which writes
+ * a lead-out so that other drives read the disc (MMC-6 6.3.2.2; growisofs does the same).
+ */
+async function stopBackgroundFormat(drive: Drive, media: MediaInfo, notes: string[]): Promise<void> {
+  if (media.profile !== PROFILE.DVD_PLUS_RW && media.profile !== PROFILE.DVD_PLUS_RW_DL) return;
+  let status: number;
+  try {
+    status = parseDiscInformation((await drive.run(buildReadDiscInformation())).data).backgroundFormatStatus;
+  } catch (e) {
+    if (e instanceof ScsiError) return;
     throw e;
   }
+  if (status !== BACKGROUND_FORMAT.STARTED && status !== BACKGROUND_FORMAT.IN_PROGRESS) return;
+  await close(drive, CLOSE_FUNCTION.CLOSE_SESSION, 0, "stopping background formatting");
+  notes.push("background formatting stopped with a compatible lead-out");
 }
 
 /** After a failure or a cancellation: flush and close the track (not the session), best effort. */
@@ -513,7 +615,7 @@ async function stopCleanly(drive: Drive, strategy: WriteStrategy, track: number,
   try {
     await flush(drive);
     if (strategy.sequential) {
-      await drive.run(buildCloseTrackSession({ closeFunction: 1, track }), { timeoutMs: 15 * 60_000, retry: false });
+      await close(drive, CLOSE_FUNCTION.CLOSE_TRACK, track, "closing the track");
       notes.push(`track ${track} was closed after the interruption`);
     }
   } catch (e) {
@@ -521,12 +623,26 @@ async function stopCleanly(drive: Drive, strategy: WriteStrategy, track: number,
   }
 }
 
-function asBurnError(e: unknown, drive: Drive, lba: number, session: SessionData): BurnError {
-  if (e instanceof BurnError) return e;
-  const kept =
-    session.growth !== undefined
-      ? "the disc's previous tree is intact (its head was not rewritten)"
-      : `sessions before block ${session.start} are intact; the new session is incomplete and readers ignore it`;
+/** What an interruption at `lba` left readable, in words. */
+function whatIsIntact(lba: number, session: SessionData, strategy: WriteStrategy): string {
+  if (lba === session.start) return "nothing was written";
+  if (session.growth !== undefined) return "the disc's previous tree is intact (its head was not rewritten)";
+  if (!strategy.sequential) return "the disc holds an incomplete image: burn it again";
+  if (session.start === 0) return "the disc holds an incomplete session; nothing more can be added to it";
+  return (
+    `the sessions before block ${session.start} are intact and are what readers see; the new session is ` +
+    "incomplete (close it with discburn close before appending again)"
+  );
+}
+
+function asBurnError(e: unknown, drive: Drive, lba: number, session: SessionData, strategy: WriteStrategy): BurnError {
+  const kept = whatIsIntact(lba, session, strategy);
+  if (e instanceof BurnError) {
+    if (e.kind === "cancelled")
+      return new BurnError("cancelled", `the burn was cancelled at block ${lba}: ${kept}`, { lba });
+    if (e.kind === "source") return new BurnError("source", `${e.message}; ${kept}`, { lba, cause: e.cause });
+    return e;
+  }
   if (e instanceof Error && e.name === "AbortError") {
     return new BurnError("cancelled", `the burn was cancelled at block ${lba}: ${kept}`, { lba, cause: e });
   }
@@ -584,4 +700,50 @@ async function verifySession(
 /** True for the profiles burn() grows in place (a new session plus a rewritten head) rather than appends to. */
 export function isOverwritable(profile: number): boolean {
   return strategyFor(profile)?.sequential === false;
+}
+
+/** What closeMedium() did. */
+export interface CloseResult {
+  /** The track that was open and is now closed, or null. */
+  closedTrack: number | null;
+  /** The session that was closed (its start block). */
+  closedSession: number;
+  finalized: boolean;
+}
+
+/**
+ * Closes the open session of a write-once disc after an interrupted burn (as `cdrecord -fix` does): the track
+ * holding data is closed if it is still open, then the session, leaving the disc appendable (or finalised). The
+ * interrupted session stays unreadable; a later append builds on the session before it and is written after it.
+ */
+export async function closeMedium(drive: Drive, options: { finalize?: boolean } = {}): Promise<CloseResult> {
+  const media = await drive.mediaInfo();
+  if (!media.present) throw new BurnError("no-medium", `no disc in ${drive.device}`);
+  const strategy = strategyFor(media.profile);
+  if (!strategy?.sequential) {
+    throw new BurnError(
+      "not-writable",
+      `the ${media.profileName} disc in ${drive.device} has no sessions to close (only write-once media do)`,
+    );
+  }
+  if (media.status === "complete") throw new BurnError("closed", `the disc in ${drive.device} is already closed`);
+  const open = media.sessions.find((s) => !s.complete);
+  if (!open) {
+    throw new BurnError(
+      "nothing-to-close",
+      `every session on the disc in ${drive.device} is closed; to close the disc for good, burn its last session with --close`,
+    );
+  }
+  const finalize = options.finalize === true;
+  const wanted = strategy.writeParameters({ multisession: !finalize, underrunFree: false });
+  const notes: string[] = [];
+  if (wanted) await selectWriteParameters(drive, wanted, notes);
+  const openTrack = media.tracks.find(
+    (t) => t.session === open.number && !t.blank && t.nextWritableAddress !== undefined,
+  );
+  for (const step of strategy.closing({ finalize })) {
+    if (step.track && !openTrack) continue;
+    await close(drive, step.closeFunction, step.track ? openTrack!.number : 0, step.what);
+  }
+  return { closedTrack: openTrack?.number ?? null, closedSession: open.start, finalized: finalize };
 }

@@ -8,6 +8,8 @@ export type BurnErrorKind =
   | "full"
   | "wrong-start"
   | "incomplete-session"
+  | "nothing-to-append"
+  | "nothing-to-close"
   | "source"
   | "write-failed"
   | "cancelled"

@@ -23,6 +23,8 @@ export interface LongOperationOptions {
   pollMs?: number;
   /** Give up after this long (default 2 h: a full blank of a DVD-RW takes about an hour at 1x). */
   timeoutMs?: number;
+  /** Stop waiting (the drive cannot be stopped: it finishes the operation by itself). */
+  signal?: AbortSignal;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -36,20 +38,36 @@ function sleep(ms: number): Promise<void> {
 export async function waitUntilReady(drive: Drive, what: string, options: LongOperationOptions = {}): Promise<void> {
   const started = Date.now();
   const limit = options.timeoutMs ?? 2 * 3600_000;
+  let attentions = 0;
+  let polls = 0;
   for (;;) {
     try {
       await drive.run(buildTestUnitReady(), { retry: false });
       options.onProgress?.(1, Date.now() - started);
       return;
     } catch (e) {
-      if (!(e instanceof ScsiError) || e.sense?.key !== SENSE_KEY.NOT_READY || e.sense.asc !== 0x04) throw e;
-      const ks = e.sense.senseKeySpecific;
-      options.onProgress?.(ks?.kind === "progress" ? ks.progress : null, Date.now() - started);
+      if (!(e instanceof ScsiError)) throw e;
+      // UNIT ATTENTION: the medium changed state (a format that ends may change the profile); ask again.
+      if (e.sense?.key === SENSE_KEY.UNIT_ATTENTION) {
+        attentions++;
+        if (attentions > 10) throw e;
+      } else {
+        if (e.sense?.key !== SENSE_KEY.NOT_READY || e.sense.asc !== 0x04) throw e;
+        const ks = e.sense.senseKeySpecific;
+        options.onProgress?.(ks?.kind === "progress" ? ks.progress : null, Date.now() - started);
+      }
+    }
+    if (options.signal?.aborted) {
+      throw new BurnError(
+        "cancelled",
+        `stopped waiting for ${what}: the drive goes on by itself, and the disc is unusable until it has finished`,
+      );
     }
     if (Date.now() - started > limit) {
       throw new BurnError("timeout", `${drive.device} was still busy with ${what} after ${Math.round(limit / 1000)} s`);
     }
-    await sleep(options.pollMs ?? 1000);
+    // Short operations end within a poll or two; long ones are asked at most every pollMs.
+    await sleep(Math.min(options.pollMs ?? 1000, 25 * 2 ** Math.min(polls++, 10)));
   }
 }
 

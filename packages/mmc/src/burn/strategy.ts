@@ -26,6 +26,8 @@ export interface WriteStrategy {
   closing(options: { finalize: boolean }): Array<{ closeFunction: number; track: boolean; what: string }>;
   /** Whether the medium must be formatted before it takes data (blank DVD+RW, BD-RE). */
   formattable: boolean;
+  /** A track shorter than this is padded with zero blocks (CD: the Red/Orange Book minimum of 4 s = 300 blocks). */
+  minimumTrackBlocks: number;
 }
 
 const closeTrack = { closeFunction: CLOSE_FUNCTION.CLOSE_TRACK, track: true, what: "close track" };
@@ -38,6 +40,7 @@ const CD_TAO: WriteStrategy = {
   description: "CD Track At Once, mode 1 data track",
   sequential: true,
   formattable: false,
+  minimumTrackBlocks: 300,
   writeParameters: ({ multisession, underrunFree }) =>
     defaultWriteParameters({
       writeType: WRITE_TYPE.TRACK_AT_ONCE,
@@ -56,6 +59,7 @@ const DVD_R: WriteStrategy = {
   description: "DVD-R incremental sequential recording",
   sequential: true,
   formattable: false,
+  minimumTrackBlocks: 0,
   writeParameters: ({ multisession, underrunFree }) =>
     defaultWriteParameters({
       writeType: WRITE_TYPE.PACKET_INCREMENTAL,
@@ -74,6 +78,7 @@ const DVD_PLUS_R: WriteStrategy = {
   description: "DVD+R sequential recording",
   sequential: true,
   formattable: false,
+  minimumTrackBlocks: 0,
   writeParameters: () => null,
   closing: ({ finalize }) =>
     finalize
@@ -94,6 +99,7 @@ const BD_R: WriteStrategy = {
   description: "BD-R sequential recording",
   sequential: true,
   formattable: false,
+  minimumTrackBlocks: 0,
   writeParameters: () => null,
   closing: ({ finalize }) =>
     finalize
@@ -108,6 +114,7 @@ const OVERWRITE: WriteStrategy = {
   description: "random-access overwrite",
   sequential: false,
   formattable: true,
+  minimumTrackBlocks: 0,
   writeParameters: () => null,
   closing: () => [],
 };
