@@ -123,6 +123,29 @@ describe("discburn burn", () => {
     expect(again.stderr).toContain("--append");
   });
 
+  it("file data that looks like a UDF anchor does not move an ISO 9660 image's start", async () => {
+    // Every 2048-byte block of this file begins like an anchor tag (identifier 2, location 5000): an ISO-only image
+    // holding it has such a block at 256. Without a UDF volume recognition sequence it means nothing.
+    const fake = Buffer.alloc(1024 * 1024);
+    for (let at = 0; at < fake.length; at += 2048) {
+      fake.writeUInt16LE(2, at);
+      fake.writeUInt32LE(5000, at + 12);
+      let sum = 0;
+      for (let i = 0; i < 16; i++) if (i !== 4) sum = (sum + fake[at + i]!) & 0xff;
+      fake[at + 4] = sum;
+    }
+    const dir = join(work, "fake-anchor");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "data.bin"), fake);
+    const iso = join(work, "fake-anchor.iso");
+    expect((await discburn(["create", dir, "-o", iso, "-q"])).code).toBe(0);
+    const block256 = readFileSync(iso).subarray(256 * 2048, 256 * 2048 + 2);
+    expect([...block256]).toEqual([2, 0]); // the trap is set
+    const r = await discburn(["burn", "--drive", `sim:dvd+r:${join(work, "fake.img")}`, iso, "--dry-run", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split("\n").at(-1)!).start).toBe(0);
+  });
+
   it("a session image from `append --session-image` is burned at its planned start and read there", async () => {
     requireTool("xorriso");
     const disc = join(work, "sess.img");

@@ -298,6 +298,43 @@ describe.each(["dvd+r", "cd-r", "bd-re"] as const)("faults while writing session
   });
 });
 
+describe("a failing drive and a stalled source", () => {
+  it("a write error while the image source is blocked in a read ends the burn, and the source is told to stop", async () => {
+    const disc = join(work, "stalled.img");
+    const drive = await openDrive(disc, "dvd+r", { writeErrorAtLba: 40 });
+    let sourceSignal: AbortSignal | undefined;
+    const session: SessionData = {
+      start: 0,
+      blocks: 1000,
+      label: "a stalling source",
+      async *chunks(signal) {
+        sourceSignal = signal;
+        yield new Uint8Array(100 * 2048);
+        // Then nothing comes until the burn gives up on us.
+        await new Promise<void>((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true }));
+        signal?.throwIfAborted();
+      },
+    };
+    const started = Date.now();
+    const e = await burn(drive, session, { inhibitSleep: false, ringBufferBytes: 1024 * 1024 }).catch(
+      (x: unknown) => x,
+    );
+    await drive.close();
+    expect((e as BurnError).kind).toBe("write-failed");
+    expect((e as BurnError).lba).toBe(40);
+    expect(sourceSignal?.aborted).toBe(true);
+    expect(Date.now() - started).toBeLessThan(4000); // not the 5 s fallback wait: the signal reached the source
+  });
+
+  it("an image made for a later block is refused on an overwritable disc (it would be unreadable there)", async () => {
+    const drive = await openDrive(join(work, "rw-start.img"), "bd-re");
+    const e = await burn(drive, await imageSession(V1, 4096), { inhibitSleep: false }).catch((x: unknown) => x);
+    await drive.close();
+    expect((e as BurnError).kind).toBe("wrong-start");
+    expect((e as BurnError).message).toContain("--append");
+  });
+});
+
 describe("a slow drive and cancellation", () => {
   it("reports progress with the ring buffer filling while the drive lags, and stops cleanly when cancelled", async () => {
     const disc = await firstSession("slow", "dvd+r");

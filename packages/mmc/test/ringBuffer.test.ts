@@ -94,14 +94,27 @@ describe("RingBuffer", () => {
     ).rejects.toThrow("source vanished");
     await pump;
 
+    let produced = 0;
+    let returned = false;
     const endless = async function* () {
-      for (;;) yield new Uint8Array(300);
+      try {
+        for (;;) {
+          produced++;
+          yield new Uint8Array(300);
+        }
+      } finally {
+        returned = true;
+      }
     };
     const ring2 = new RingBuffer(1024, 512);
     const pump2 = ring2.pump(endless());
     await ring2.take();
     ring2.abort(new Error("drive gone"));
-    await pump2; // the producer stops instead of waiting forever
-    expect(ring2.filled).toBeLessThanOrEqual(ring2.capacity);
+    await pump2; // the producer stops instead of waiting for room forever ...
+    expect(returned).toBe(true); // ... and the source is told so (its finally ran)
+    const after = produced;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(produced).toBe(after);
+    await expect(ring2.put(new Uint8Array(1))).rejects.toThrow("drive gone");
   });
 });
