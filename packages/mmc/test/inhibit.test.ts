@@ -33,7 +33,7 @@ describe.runIf(process.platform === "linux")("inhibitSleep on Linux", () => {
     expect(inhibitor.active).toBe(true);
     expect(inhibitor.how).toBe("systemd-inhibit");
     expect(readFileSync(log, "utf8").split("\n").slice(0, 5)).toEqual([
-      "--what=sleep:idle",
+      "--what=sleep:idle:handle-lid-switch",
       "--who=discburn",
       "--why=burning a disc",
       "--mode=block",

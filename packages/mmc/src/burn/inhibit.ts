@@ -1,5 +1,6 @@
 // Holding off sleep and suspend while a burn runs: a machine that suspends mid-track ruins a write-once disc.
-// Linux: a `systemd-inhibit` child holding a block lock until released (when systemd-logind is there).
+// Linux: a `systemd-inhibit` child holding a block lock until released (when systemd-logind is there); the lid
+// switch too, since logind suspends on a closed lid regardless of sleep locks by default (LidSwitchIgnoreInhibited).
 // Windows: SetThreadExecutionState(ES_CONTINUOUS | ES_SYSTEM_REQUIRED) on this thread, cleared afterwards.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -44,7 +45,7 @@ async function systemdInhibitor(program: string, why: string): Promise<SleepInhi
   // The lock lasts as long as the child; `cat` ends when its stdin (our pipe) closes, with us if we die.
   const child: ChildProcess = spawn(
     program,
-    ["--what=sleep:idle", "--who=discburn", `--why=${why}`, "--mode=block", "cat"],
+    ["--what=sleep:idle:handle-lid-switch", "--who=discburn", `--why=${why}`, "--mode=block", "cat"],
     { stdio: ["pipe", "ignore", "ignore"] },
   );
   const failed = await new Promise<string | null>((resolve) => {
