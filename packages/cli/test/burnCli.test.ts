@@ -1,33 +1,10 @@
-// `discburn burn`, `blank` and `format` on the software recorder as a user runs them: dry runs change nothing,
-// an image file is burned as it is (and must have been made for the disc's next writable address), a session
-// image made by `discburn append --session-image` lands where it was planned and xorriso reads it there,
-// --json progress lines carry what a GUI needs, blank and format do what the media allow.
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { layOnDisc, requireTool, run, xorrisoSession } from "../../fsimage/test/oracles/tools.js";
 import { noise } from "../../fsimage/test/oracles/tree.js";
-
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
-
-function discburn(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { discburn } from "./discburn.js";
 
 async function media(drive: string) {
   const r = await discburn(["info", "--drive", drive, "--json"]);

@@ -1,34 +1,15 @@
-// The complete multisession scenario on the software recorder, for each of its eight profiles, through the
-// `discburn` command as a user runs it: burn session 1 to a blank disc, `info` shows it appendable with one
-// session, append session 2 (files added, one replaced, a directory removed) after importing the disc's last
-// session through the drive, append session 3 and close the disc; a fourth append is refused.
-//
-// After each step the disc file (block N at byte N*2048: sessions at their addresses) is read by programs other
-// people wrote: xorriso (-load sbsector = the session's start), 7-Zip (ISO and UDF), udfinfo (--startblock),
-// and the Linux kernel under QEMU (iso9660 with sbsector=, udf with session=) for every session of a copy of every
-// disc taken after each step, all in one guest at the end. Our own reader is a fifth opinion, not the proof.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ImageFileSource, importFileSystem } from "@discburn/fsimage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIST_FUNCTION, parseListing, runGuest } from "../../../tools/qemu/harness.mjs";
 import { requireTool, run, xorrisoSession } from "../../fsimage/test/oracles/tools.js";
 import { noise } from "../../fsimage/test/oracles/tree.js";
+import { hostTree } from "../../mmc/test/guest.js";
+import { discburn } from "./discburn.js";
 
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 const PROFILES = ["cd-r", "cd-rw", "dvd-r", "dvd+r", "dvd+r-dl", "dvd+rw", "bd-r", "bd-re"] as const;
 const OVERWRITABLE = new Set(["dvd+rw", "bd-re"]);
 
@@ -37,25 +18,6 @@ type Listing = Record<string, string>;
 
 function sha(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
-}
-
-function listDir(root: string): Listing {
-  const out: Listing = {};
-  const walk = (dir: string, rel: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      const path = `${rel}/${name}`;
-      if (statSync(full).isDirectory()) {
-        out[path] = "dir";
-        walk(full, path);
-      } else {
-        const data = readFileSync(full);
-        out[path] = `${data.length} ${sha(data)}`;
-      }
-    }
-  };
-  walk(root, "");
-  return out;
 }
 
 /** The trees of the three sessions, as content: session 2 replaces README, adds extra/, removes /old. */
@@ -94,22 +56,6 @@ function expected(n: number): Listing {
 
 function sorted(l: Listing): Listing {
   return Object.fromEntries(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
-
-function discburn(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 /** The last JSON line of a --json run (the result). */
@@ -166,13 +112,13 @@ async function xorrisoTree(disc: string, start: number, work: string): Promise<L
   const out = mkdtempSync(join(work, "x-"));
   rmSync(out, { recursive: true });
   await xorrisoSession.extract(disc, start, "/", out);
-  return listDir(out);
+  return hostTree(out);
 }
 
 async function sevenZipTree(disc: string, type: "iso" | "udf", work: string): Promise<Listing> {
   const out = mkdtempSync(join(work, "7z-"));
   await run(requireTool("7z"), ["x", `-t${type}`, `-o${out}`, "-y", disc]);
-  return listDir(out);
+  return hostTree(out);
 }
 
 let work: string;

@@ -1,5 +1,3 @@
-// The discburn command as a user runs it: help, summaries, exit codes, no partial output, Ctrl-C.
-import { type ChildProcess, spawn } from "node:child_process";
 import {
   mkdirSync,
   mkdtempSync,
@@ -12,41 +10,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { layOnDisc, xorrisoSession } from "../../fsimage/test/oracles/tools.js";
 import { parseCapacity } from "../src/capacity.js";
-
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function discburn(
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; onSpawn?: (c: ChildProcess) => void } = {},
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...opts.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    opts.onSpawn?.(child);
-  });
-}
+import { discburn } from "./discburn.js";
 
 let work: string;
 let src: string;

@@ -1,7 +1,3 @@
-// `discburn mkisofs` against `xorriso -as mkisofs`: the same source tree and the same flag lines through both
-// tools, compared through what independent readers report (xorriso's Rock Ridge view, pycdlib's Joliet view,
-// isoinfo's ISO 9660 view, extracted file contents, the El Torito catalog and the MBR/GPT partition layout).
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -20,38 +16,15 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MissingToolError, requirePycdlib, requireTool, run } from "../../fsimage/test/oracles/tools.js";
+import { BIN, discburn } from "./discburn.js";
 
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 const ISOLINUX_BIN = "/usr/lib/ISOLINUX/isolinux.bin";
 const ISOHDPFX = "/usr/lib/ISOLINUX/isohdpfx.bin";
 const LDLINUX = "/usr/lib/syslinux/modules/bios/ldlinux.c32";
 /** Host times of the source tree (whole seconds): extracted files must carry them. */
 const TIME = 1_600_000_000;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function discburn(args: readonly string[]): Promise<Result> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
 
 /** A file that a test needs from a Debian package: fail (never skip) with the package to install. */
 function requireFile(path: string, debianPackage: string): string {
