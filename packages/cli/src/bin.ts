@@ -13,6 +13,12 @@ process.on("SIGINT", () => {
   controller.abort();
 });
 
+// A reader that goes away (`discburn --help | head`) is not an error, and must not stop a burn half-way: later
+// output to it is dropped.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+});
+
 try {
   await buildProgram(controller.signal).parseAsync(process.argv);
 } catch (e) {

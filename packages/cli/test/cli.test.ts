@@ -26,6 +26,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+describe("output to a reader that goes away", () => {
+  it("`discburn --help | head -1` ends quietly (EPIPE is not an error)", async () => {
+    const r = await discburn(["burn", "--help"], { onSpawn: (c) => c.stdout?.destroy() });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.code).toBe(0);
+  });
+});
+
 describe("discburn", () => {
   it("shows help with examples and exit codes", async () => {
     const top = await discburn(["--help"]);
