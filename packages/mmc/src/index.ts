@@ -10,7 +10,7 @@ export type { LongOperationOptions } from "./burn/mediumOps.js";
 export { blankMedium, formatMedium, waitUntilReady } from "./burn/mediumOps.js";
 export { RingBuffer } from "./burn/ringBuffer.js";
 export type { WriteStrategy, WriteStrategyKind } from "./burn/strategy.js";
-export { strategyFor } from "./burn/strategy.js";
+export { strategyFor, usesSessionAtOnce } from "./burn/strategy.js";
 
 export type { BlankOptions } from "./commands/blank.js";
 export { BLANKING_TYPE, buildBlank } from "./commands/blank.js";
@@ -163,6 +163,22 @@ export type { RequestSenseOptions } from "./commands/requestSense.js";
 export { buildRequestSense, parseRequestSense } from "./commands/requestSense.js";
 export type { ReserveTrackOptions } from "./commands/reserveTrack.js";
 export { buildReserveTrack } from "./commands/reserveTrack.js";
+export type { CueSheetEntry, DataTrackCueSheetOptions } from "./commands/sendCueSheet.js";
+export {
+  buildSendCueSheet,
+  CUE_ADR,
+  CUE_CONTROL,
+  CUE_DATA_FORM,
+  CUE_ENTRY_SIZE,
+  CUE_FIRST_PREGAP_BLOCKS,
+  CUE_SCMS,
+  CUE_TNO,
+  cueSheetSize,
+  dataTrackCueSheet,
+  decodeCueSheet,
+  encodeCueSheet,
+  encodeCueSheetEntry,
+} from "./commands/sendCueSheet.js";
 export type { SetCdSpeedOptions } from "./commands/setCdSpeed.js";
 export { buildSetCdSpeed, MAX_SPEED } from "./commands/setCdSpeed.js";
 export type { PerformanceDescriptor } from "./commands/setStreaming.js";
@@ -229,6 +245,7 @@ export type {
   SimState,
   SimStateSnapshot,
   SimTrack,
+  SimWriteMethods,
   SoftwareRecorderOptions,
 } from "./sim/recorder.js";
 export { parseSimDrive, SIM_LONG_OPERATION_MS, SIM_PROFILES, SoftwareRecorder } from "./sim/recorder.js";

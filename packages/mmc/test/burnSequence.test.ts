@@ -1,8 +1,10 @@
 // What burn() sends, per medium, checked against MMC-6's rules for each write strategy: write parameters only
 // where the medium uses page 05h (CD: TAO, data track, mode 1, multi-session 11b unless closing; DVD-R:
 // incremental), WRITE(10)s that cover the session's blocks exactly once and in order from its start, SYNCHRONIZE
-// CACHE after the last one, then CLOSE TRACK naming the track and CLOSE SESSION or the finalising function.
-// The recorder underneath is the software one; a transport in between records every CDB.
+// CACHE after the last one, then CLOSE TRACK naming the track and CLOSE SESSION or the finalising function. A CD
+// drive without Track At Once (only CD Mastering with SAO) gets Session At Once instead: page 05h write type 2,
+// SEND CUE SHEET, WRITEs from the pregap at -150 through the last block, SYNCHRONIZE CACHE, and no CLOSE (the drive
+// closes the session itself). The recorder underneath is the software one; a transport in between records every CDB.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   burn,
   Drive,
+  dataTrackCueSheet,
+  decodeCueSheet,
   type ExecuteOptions,
+  FEATURE,
   parseWriteParametersPage,
   type RawScsiCommand,
   type ScsiCommand,
@@ -138,6 +143,75 @@ describe.each([
       // The tray is locked while writing and unlocked afterwards (PREVENT ALLOW MEDIUM REMOVAL, 1Eh).
       const locks = rec.sent.filter((c) => c.cdb[0] === 0x1e).map((c) => c.cdb[4]! & 1);
       expect(locks).toEqual([1, 0]);
+    });
+  }
+});
+
+describe("burn() on a CD-R in a drive without Track At Once", () => {
+  for (const finalize of [false, true]) {
+    it(`writes Session At Once: page 05h, cue sheet, pregap, data, flush, no close (finalize: ${finalize})`, async () => {
+      const recorder = await SoftwareRecorder.open(join(work, `cd-r-sao-${finalize}.img`), {
+        profile: "cd-r",
+        writeMethods: { tao: false },
+      });
+      const rec = new Recording(recorder);
+      const drive = new Drive(rec);
+      // The drive lists no CD Track at Once feature, and CD Mastering (002Eh) current with SAO.
+      const config = await drive.configuration();
+      expect(config.features.some((f) => f.code === FEATURE.CD_TRACK_AT_ONCE)).toBe(false);
+      expect(config.features.find((f) => f.code === FEATURE.CD_MASTERING)).toMatchObject({
+        current: true,
+        sessionAtOnce: true,
+      });
+      const s = await session();
+      const result = await burn(drive, s, { inhibitSleep: false, finalize, speed: 4 });
+      expect(result.strategy).toBe("cd-sao");
+      const state = recorder.snapshot();
+      await drive.close();
+      const ops = rec.sent.map((c) => c.cdb[0]!);
+      const select = ops.indexOf(0x55);
+      const cue = ops.indexOf(0x5d);
+      const firstWrite = ops.indexOf(0x2a);
+      const lastWrite = ops.lastIndexOf(0x2a);
+
+      // MODE SELECT page 05h (once): SAO (2), data track mode 4, Mode 1 block type 8, multi-session 11b unless closing.
+      expect(ops.filter((o) => o === 0x55)).toHaveLength(1);
+      const wp = parseWriteParametersPage(rec.sent[select].data!.subarray(8));
+      expect([wp.writeType, wp.trackMode, wp.dataBlockType, wp.multiSession]).toEqual([2, 4, 8, finalize ? 0 : 3]);
+      expect(wp.testWrite).toBe(false);
+
+      // SEND CUE SHEET (once) after the page, before the first WRITE: the session as the cue sheet standard lays it out.
+      expect(ops.filter((o) => o === 0x5d)).toHaveLength(1);
+      expect(select).toBeLessThan(cue);
+      expect(cue).toBeLessThan(firstWrite);
+      const cdb = rec.sent[cue]!.cdb;
+      const size = (cdb[6]! << 16) | (cdb[7]! << 8) | cdb[8]!;
+      expect(size).toBe(32);
+      const track = Math.max(300, s.blocks);
+      const entries = decodeCueSheet(rec.sent[cue].data!.subarray(0, size));
+      expect(entries).toEqual(dataTrackCueSheet({ blocks: track, startLba: 0 }));
+      expect(entries.map((e) => [e.control, e.adr, e.trackNumber, e.index, e.dataForm, e.lba])).toEqual([
+        [4, 1, 0x00, 0, 0x14, -150], // lead-in: data, drive-generated Mode 1, 00:00:00
+        [4, 1, 1, 0, 0x10, -150], // track 1 pregap from the host, 00:00:00
+        [4, 1, 1, 1, 0x10, 0], // track 1 index 1, 00:02:00
+        [4, 1, 0xaa, 1, 0x14, track], // lead-out after the (padded) track
+      ]);
+
+      // WRITE(10)s: contiguous from the pregap (-150 = FFFFFF6Ah) to the lead-out, each block once.
+      let next = -150;
+      for (const c of rec.sent.slice(firstWrite, lastWrite + 1)) {
+        if (c.cdb[0] === 0x5c) continue; // READ BUFFER CAPACITY
+        expect(c.cdb[0]).toBe(0x2a);
+        expect(be32(c.cdb, 2) | 0).toBe(next);
+        next += be16(c.cdb, 7);
+      }
+      expect(next).toBe(track);
+
+      // SYNCHRONIZE CACHE after the last block; no CLOSE TRACK/SESSION at all: the drive closes the session itself.
+      expect(ops.slice(lastWrite + 1)).toContain(0x35);
+      expect(ops).not.toContain(0x5b);
+      expect(state.sessions[0]).toMatchObject({ closed: true, tracks: [{ number: 1, start: 0, recorded: track }] });
+      expect(state.discStatus).toBe(finalize ? "complete" : "appendable");
     });
   }
 });

@@ -9,6 +9,7 @@ import { buildModeSense10, findModePage, MODE_PAGE, parseModeSense10 } from "../
 import { PROFILE } from "../commands/profiles.js";
 import { buildReadBufferCapacity, parseBufferCapacity } from "../commands/readBufferCapacity.js";
 import { BACKGROUND_FORMAT, buildReadDiscInformation, parseDiscInformation } from "../commands/readDiscInformation.js";
+import { buildSendCueSheet, encodeCueSheet } from "../commands/sendCueSheet.js";
 import { buildSetCdSpeed, MAX_SPEED } from "../commands/setCdSpeed.js";
 import { buildSetStreaming, performanceDescriptorForSpeed } from "../commands/setStreaming.js";
 import { buildSynchronizeCache10 } from "../commands/synchronizeCache.js";
@@ -135,18 +136,28 @@ export async function checkMedium(
   const media = await drive.mediaInfo();
   const where = drive.device;
   if (!media.present) throw new BurnError("no-medium", `no disc in ${where}: insert a writable disc`);
-  const strategy = strategyFor(media.profile);
-  if (!strategy) {
+  if (!strategyFor(media.profile)) {
     throw new BurnError(
       "not-writable",
       `the ${media.profileName} disc in ${where} cannot be written: use a CD-R/RW, DVD±R, DVD±RW, BD-R or BD-RE`,
     );
   }
   const config = await drive.configuration();
+  // CD: Track At Once, or Session At Once on a drive that offers only that (the features decide).
+  const strategy = strategyFor(media.profile, config.features)!;
   if (!writableProfiles(config).some((p) => p.number === media.profile)) {
     throw new BurnError("not-writable", `${where} reads ${media.profileName} discs but cannot write them`);
   }
   const label = session.label ?? "the session";
+  if (strategy.kind === "cd-sao" && session.start !== 0) {
+    // libburn reports SAO on appendable CDs failing on real drives (cdrskin writes later sessions TAO only); how a
+    // drive takes a later session's cue sheet times is not settled, so discburn does not try it.
+    throw new BurnError(
+      "not-writable",
+      `${where} writes CDs only Session At Once, which discburn uses for a blank disc's first session; ` +
+        "a later session needs a drive with Track At Once",
+    );
+  }
   const needsFormat = strategy.formattable && media.status === "blank";
   if (needsFormat && options.format === false) {
     throw new BurnError("format", `the ${media.profileName} disc in ${where} is not formatted: run discburn format`);
@@ -336,6 +347,16 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
       ({ media, strategy, needsFormat, track, underrunFree } = await checkMedium(drive, session, { format: false }));
     }
     await prepare(drive, media, strategy, session, { finalize, underrunFree, speed: options.speed }, notes);
+    // Session At Once: the whole session's layout goes to the drive before the first WRITE (MMC-6 SEND CUE SHEET).
+    const cue = strategy.cueSheet?.({
+      start: session.start,
+      blocks: Math.max(session.blocks, strategy.minimumTrackBlocks),
+      trackNumber: track,
+    });
+    if (cue) {
+      await drive.run(buildSendCueSheet(encodeCueSheet(cue)));
+      notes.push(`cue sheet sent: track ${track} at block ${session.start}, lead-out at ${cue.at(-1)!.lba}`);
+    }
 
     // Writing: the producer fills the ring while the drive drains it.
     action = "writing";
@@ -347,6 +368,14 @@ export async function burn(drive: Drive, session: SessionData, options: BurnOpti
     let lastBufferQuery = 0;
     let lba = session.start;
     try {
+      // SAO: the pregap before the track, zero blocks from the host (its cue sheet DATA FORM says host data).
+      if (strategy.pregapBlocks > 0) {
+        await writeBlocksAt(
+          drive,
+          session.start - strategy.pregapBlocks,
+          new Uint8Array(strategy.pregapBlocks * BLOCK_SIZE),
+        );
+      }
       for (;;) {
         if (aborted(signal)) throw new BurnError("cancelled", "the burn was cancelled", { lba });
         const unit = await ring.take();
@@ -546,8 +575,9 @@ async function writeBlocksAt(drive: Drive, lba: number, data: Uint8Array): Promi
     const n = Math.min(data.length - done, 32 * BLOCK_SIZE);
     const blocks = n / BLOCK_SIZE;
     const at = lba + done / BLOCK_SIZE;
+    // A CD's pregap before LBA 0 has negative addresses: the LBA field is 32-bit two's complement (-150 = FFFFFF6Ah).
     await drive.run(
-      { ...buildWrite10({ lba: at, blocks }), data: data.subarray(done, done + n) },
+      { ...buildWrite10({ lba: at < 0 ? at + 2 ** 32 : at, blocks }), data: data.subarray(done, done + n) },
       { timeoutMs: 120_000 },
     );
     done += n;
@@ -719,7 +749,7 @@ export interface CloseResult {
 export async function closeMedium(drive: Drive, options: { finalize?: boolean } = {}): Promise<CloseResult> {
   const media = await drive.mediaInfo();
   if (!media.present) throw new BurnError("no-medium", `no disc in ${drive.device}`);
-  const strategy = strategyFor(media.profile);
+  const strategy = strategyFor(media.profile, (await drive.configuration()).features);
   if (!strategy?.sequential) {
     throw new BurnError(
       "not-writable",
@@ -741,7 +771,11 @@ export async function closeMedium(drive: Drive, options: { finalize?: boolean } 
   const openTrack = media.tracks.find(
     (t) => t.session === open.number && !t.blank && t.nextWritableAddress !== undefined,
   );
-  for (const step of strategy.closing({ finalize })) {
+  // A session the drive closes by itself (SAO) was left open by an interruption: closed as in TAO.
+  const steps = strategy.closesItself
+    ? strategyFor(media.profile)!.closing({ finalize })
+    : strategy.closing({ finalize });
+  for (const step of steps) {
     if (step.track && !openTrack) continue;
     await close(drive, step.closeFunction, step.track ? openTrack!.number : 0, step.what);
   }

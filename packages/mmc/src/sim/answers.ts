@@ -45,8 +45,23 @@ function u16(v: number): number[] {
   return [(v >>> 8) & 0xff, v & 0xff];
 }
 
-/** Every feature this recorder has, in code order, with Current set for the medium in it (MMC-6 5.3). */
-export function features(disc: SimDisc | null): FeatureDescriptor[] {
+/** The CD write methods a simulated drive offers (SoftwareRecorderOptions.writeMethods). */
+export interface SimWriteMethods {
+  /** Track At Once: feature 002Dh, page 05h write type 1. */
+  tao: boolean;
+  /** Session At Once: feature 002Eh with SAO, page 05h write type 2, SEND CUE SHEET. */
+  sao: boolean;
+}
+
+/** Largest cue sheet SEND CUE SHEET takes, in bytes (CD Mastering feature bytes 5-7). */
+export const MAX_CUE_SHEET_BYTES = 0x1000;
+
+/** Every feature this recorder has, in code order, with Current set for the medium in it (MMC-6 5.3). A drive
+ * without TAO does not list 002Dh; one without SAO does not list 002Eh. */
+export function features(
+  disc: SimDisc | null,
+  methods: SimWriteMethods = { tao: true, sao: true },
+): FeatureDescriptor[] {
   const m = disc?.medium;
   const name = m?.name;
   const status = disc?.status();
@@ -98,7 +113,19 @@ export function features(disc: SimDisc | null): FeatureDescriptor[] {
     // DVD+R (002Bh): Write 1.
     feature(FEATURE.DVD_PLUS_R, 0, writable && isOne("dvd+r"), [0x01, 0, 0, 0]),
     // CD Track at Once (002Dh): BUF, CD-RW; data types: bit 8 (Mode 1).
-    feature(FEATURE.CD_TRACK_AT_ONCE, 2, writable && family === "CD", [0x40 | 0x02, 0, ...u16(1 << 8)]),
+    ...(methods.tao
+      ? [feature(FEATURE.CD_TRACK_AT_ONCE, 2, writable && family === "CD", [0x40 | 0x02, 0, ...u16(1 << 8)])]
+      : []),
+    // CD Mastering (002Eh): BUF, SAO, CD-RW (no raw writing, no test write); maximum cue sheet length.
+    ...(methods.sao
+      ? [
+          feature(FEATURE.CD_MASTERING, 1, writable && family === "CD", [
+            0x40 | 0x20 | 0x02,
+            (MAX_CUE_SHEET_BYTES >>> 16) & 0xff,
+            ...u16(MAX_CUE_SHEET_BYTES & 0xffff),
+          ]),
+        ]
+      : []),
     // DVD-R/-RW Write (002Fh): BUF.
     feature(FEATURE.DVD_R_RW_WRITE, 1, writable && isOne("dvd-r"), [0x40, 0, 0, 0]),
     // DVD+R Dual Layer (003Bh): Write 1.

@@ -3,6 +3,15 @@
 // recorder does the file I/O. Refusals are thrown as SimCheck with the sense the drive answers.
 
 import { BACKGROUND_FORMAT } from "../commands/readDiscInformation.js";
+import {
+  CUE_ADR,
+  CUE_CONTROL,
+  CUE_DATA_FORM,
+  CUE_FIRST_PREGAP_BLOCKS,
+  CUE_SCMS,
+  CUE_TNO,
+  type CueSheetEntry,
+} from "../commands/sendCueSheet.js";
 import { defaultWriteParameters, encodeWriteParametersPage, MULTISESSION } from "../commands/writeParametersPage.js";
 import type { SenseFields } from "../sense.js";
 import { alignUp, type CloseAction, type SimMedium, type SimProfileName } from "./media.js";
@@ -140,6 +149,23 @@ interface InvisibleTrack {
   number: number;
   session: number;
   start: number;
+}
+
+/** A session announced by SEND CUE SHEET, to be written Session At Once (kept by the drive, not in the state file). */
+export interface SaoLayout {
+  /** TNO the cue sheet gave the track (the disc numbers it as its next track whatever this says). */
+  trackNumber: number;
+  /** The pregap's first block (INDEX 00). */
+  pregapStart: number;
+  /** The first block the host sends: the pregap's (its DATA FORM 10h, host data) or the track's (14h, the drive
+   * generates the pregap). */
+  hostStart: number;
+  /** The track's INDEX 01: the next writable address of the session. */
+  start: number;
+  /** The lead-out's start: the block after the track's last. */
+  leadOut: number;
+  /** Where the next WRITE must go. */
+  next: number;
 }
 
 /** A write the rules allow, to be committed for the blocks that actually reached the disc. */
@@ -292,9 +318,9 @@ export class SimDisc {
     };
   }
 
-  // MMC-6 7.5 Write Parameters page: CD needs Track-at-Once with a Mode 1 data track (track mode 4 or 6, data block
-  // type 8, 2048-byte blocks); Session-at-Once would need SEND CUE SHEET, which this recorder does not implement.
-  // DVD-R takes incremental (0) or DAO (2); DVD+R and BD-R ignore the page.
+  // MMC-6 7.5 Write Parameters page: a CD written track by track needs Track-at-Once with a Mode 1 data track (track
+  // mode 4 or 6, data block type 8, 2048-byte blocks); Session-at-Once writes go through planSaoWrite (after SEND
+  // CUE SHEET), never here. DVD-R takes incremental (0) or DAO (2); DVD+R and BD-R ignore the page.
   private checkWriteParameters(page: Uint8Array): void {
     const writeType = page[2] & 0x0f;
     if (this.medium.family === "CD") {
@@ -305,6 +331,110 @@ export class SimDisc {
     } else if (this.medium.name === "dvd-r" && writeType !== 0 && writeType !== 2) {
       throw SENSE.illegalMode();
     }
+  }
+
+  /**
+   * SEND CUE SHEET (MMC-6; values as in the CD-ROM Mode 1 data form table): checks the cue sheet of a Session At
+   * Once session against the disc and returns its layout. Accepted: ADR 2/3 entries (catalog number, ISRC; not
+   * recorded), then ADR 1 entries with non-decreasing times: the lead-in (TNO 00h, INDEX 00, DATA FORM 14h), one
+   * Mode 1 data track (CTL 4 or 6; INDEX 00 at least 150 blocks before INDEX 01, DATA FORM 10h or 14h; INDEX 01 and
+   * later ones 10h) and the lead-out (TNO AAh, INDEX 01, 14h), at least 300 blocks after INDEX 01. Times are absolute:
+   * INDEX 01 at the next writable address, the pregap the 150 blocks before it (the gap the disc leaves for it).
+   * Refusals: 5/26/00 at the offending byte; 5/26/01 for what this recorder does not write (audio, other data forms,
+   * CD-TEXT, more than one track); 5/2C/00 when the open session already has a track; 5/30/05 on a complete disc.
+   */
+  planSao(entries: readonly CueSheetEntry[]): SaoLayout {
+    if (!this.sequential) throw SENSE.incompatibleMedium();
+    const session = this.openSession();
+    if (!session) throw SENSE.cannotWrite();
+    const invisible = this.invisibleTrack();
+    if (session.tracks.length > 0 || !invisible) throw SENSE.commandSequence();
+    const bad = (i: number, field: number, ascq = 0x00) => invalidParameter(i * 8 + field, ascq);
+    const pos: Array<{ e: CueSheetEntry; i: number }> = [];
+    let previous = Number.NEGATIVE_INFINITY;
+    entries.forEach((e, i) => {
+      if (e.adr === CUE_ADR.CATALOG || e.adr === CUE_ADR.ISRC) return;
+      if (e.adr !== CUE_ADR.POSITION) throw bad(i, 0);
+      // Data tracks only (CTL 0100b, copy bit free): audio and four-channel audio are not written here.
+      if ((e.control & ~CUE_CONTROL.COPY_PERMITTED) !== CUE_CONTROL.DATA) throw bad(i, 0, 0x01);
+      if (e.scms !== CUE_SCMS.NONE && e.scms !== CUE_SCMS.COPY_ONCE_USED) throw bad(i, 4);
+      if (e.lba < previous) throw bad(i, 5);
+      previous = e.lba;
+      pos.push({ e, i });
+    });
+    const leadIn = pos[0];
+    const leadOut = pos[pos.length - 1];
+    if (!leadIn || leadIn.e.trackNumber !== CUE_TNO.LEAD_IN || leadIn.e.index !== 0) throw bad(leadIn?.i ?? 0, 1);
+    if (leadIn.e.dataForm !== CUE_DATA_FORM.MODE_1_GENERATED) throw bad(leadIn.i, 3, 0x01);
+    if (pos.length < 3 || leadOut.e.trackNumber !== CUE_TNO.LEAD_OUT || leadOut.e.index !== 1) throw bad(leadOut.i, 1);
+    if (leadOut.e.dataForm !== CUE_DATA_FORM.MODE_1_GENERATED) throw bad(leadOut.i, 3, 0x01);
+    const track = pos.slice(1, -1);
+    const tno = track[0].e.trackNumber;
+    if (tno < 1 || tno > 99) throw bad(track[0].i, 1);
+    // The first track of a session needs its pregap (INDEX 00) and INDEX 01; indices count up by one.
+    if (track[0].e.index !== 0) throw bad(track[0].i, 2);
+    track.forEach((t, k) => {
+      if (t.e.trackNumber !== tno) throw bad(t.i, 1, 0x01);
+      if (t.e.index !== k) throw bad(t.i, 2);
+      const forms: number[] = k === 0 ? [CUE_DATA_FORM.MODE_1, CUE_DATA_FORM.MODE_1_GENERATED] : [CUE_DATA_FORM.MODE_1];
+      if (!forms.includes(t.e.dataForm)) throw bad(t.i, 3, 0x01);
+    });
+    if (track.length < 2) throw bad(leadOut.i, 2);
+    const pregap = track[0];
+    const index1 = track[1];
+    if (index1.e.lba !== invisible.start) throw bad(index1.i, 5);
+    if (pregap.e.lba !== invisible.start - CUE_FIRST_PREGAP_BLOCKS) throw bad(pregap.i, 5);
+    if (leadOut.e.lba - index1.e.lba < 300 || leadOut.e.lba > this.capacity) throw bad(leadOut.i, 5);
+    return {
+      trackNumber: tno,
+      pregapStart: pregap.e.lba,
+      hostStart: pregap.e.dataForm === CUE_DATA_FORM.MODE_1 ? pregap.e.lba : index1.e.lba,
+      start: index1.e.lba,
+      leadOut: leadOut.e.lba,
+      next: pregap.e.dataForm === CUE_DATA_FORM.MODE_1 ? pregap.e.lba : index1.e.lba,
+    };
+  }
+
+  /**
+   * A WRITE of a Session At Once session: continuous from the cue sheet's first host block to the lead-out, in
+   * order (5/21/02 with the expected address otherwise, or the lead-out's when it would go past it). Pregap blocks
+   * are taken and dropped (they read as nothing, like a TAO pregap); the track's blocks are recorded in a track of
+   * the open session, created with the first of them.
+   */
+  planSaoWrite(cue: SaoLayout, lba: number, count: number): PlannedWrite {
+    const session = this.openSession();
+    if (!session) throw SENSE.cannotWrite();
+    if (lba !== cue.next) throw SENSE.invalidAddressForWrite(lba);
+    if (lba + count > cue.leadOut) throw SENSE.invalidAddressForWrite(cue.leadOut);
+    return {
+      commit: (blocks) => {
+        const end = lba + blocks;
+        cue.next = end;
+        const data = end - Math.max(lba, cue.start);
+        if (data <= 0) return;
+        let t = session.tracks[0];
+        if (!t) {
+          t = {
+            number: this.trackCount() + 1,
+            session: session.number,
+            start: cue.start,
+            recorded: 0,
+            reserved: null,
+            closed: false,
+          };
+          session.tracks.push(t);
+        }
+        t.recorded += data;
+      },
+    };
+  }
+
+  /** Once every block up to the lead-out is in: the drive writes lead-in and lead-out and the session is closed as
+   * CLOSE SESSION would (appendable with Multi-session 11b, else complete). Returns whether it closed. */
+  finishSao(cue: SaoLayout, multisession: number): boolean {
+    if (cue.next !== cue.leadOut || !this.openSession()) return false;
+    this.close(2, 0, multisession);
+    return true;
   }
 
   /** RESERVE TRACK (ARSV 0): a track of `size` blocks at the next writable address. */

@@ -20,6 +20,7 @@ import { encodeMechanismStatus } from "../commands/mechanismStatus.js";
 import { encodeModeSenseData, MODE_PAGE } from "../commands/modeParameters.js";
 import { encodeBufferCapacity } from "../commands/readBufferCapacity.js";
 import { encodeCapacity } from "../commands/readCapacity.js";
+import { cueSheetSize, decodeCueSheet } from "../commands/sendCueSheet.js";
 import { decodePerformanceDescriptor } from "../commands/setStreaming.js";
 import { encodeWriteParametersPage, parseWriteParametersPage } from "../commands/writeParametersPage.js";
 import { encodeFixedSense, SCSI_STATUS, type SenseFields } from "../sense.js";
@@ -41,6 +42,8 @@ import {
   discInformation,
   features,
   formatCapacities,
+  MAX_CUE_SHEET_BYTES,
+  type SimWriteMethods,
   selectFeatures,
   type TrackView,
   toc,
@@ -60,6 +63,7 @@ import {
   defaultWriteParametersPage,
   invalidCdbField,
   invalidParameter,
+  type SaoLayout,
   SENSE,
   SimCheck,
   SimDisc,
@@ -68,6 +72,7 @@ import {
 } from "./model.js";
 import { parseState, statePathOf, stateText, writeStateFile, writeStateText } from "./stateFile.js";
 
+export type { SimWriteMethods } from "./answers.js";
 export type { SimProfileName } from "./media.js";
 export { SIM_PROFILES } from "./media.js";
 export type { SimDiscStatus, SimSession, SimState, SimStateSnapshot, SimTrack } from "./model.js";
@@ -94,6 +99,10 @@ export interface SoftwareRecorderOptions {
   /** Override the profile's capacity (tests use small discs); when the disc exists, must match or be omitted. */
   capacityBlocks?: number;
   faults?: SimFaults;
+  /** The CD write methods the drive offers (default both): without `tao` GET CONFIGURATION lists no CD Track at
+   * Once feature (002Dh) and page 05h refuses write type 1; without `sao` no CD Mastering feature (002Eh), SEND CUE
+   * SHEET is an unknown command and a CD refuses write type 2. A property of the drive, not of the disc. */
+  writeMethods?: Partial<SimWriteMethods>;
 }
 
 /** How long an operation started with IMMED (FORMAT UNIT, BLANK, CLOSE TRACK/SESSION) keeps the drive not ready. */
@@ -227,7 +236,10 @@ export class SoftwareRecorder implements ScsiTransport {
   private readonly medium: SimMedium;
   private readonly disc: SimDisc;
   private readonly faults: SimFaults;
+  private readonly methods: SimWriteMethods;
   private writeParameters: Uint8Array;
+  /** The session SEND CUE SHEET announced, while it is being written (Session At Once); not saved. */
+  private cue: SaoLayout | null = null;
   private closed = false;
   /** Power lost: nothing works any more, nothing is saved. */
   private dead = false;
@@ -250,11 +262,13 @@ export class SoftwareRecorder implements ScsiTransport {
     state: SimState,
     private readonly fd: number,
     faults: SimFaults,
+    methods: Partial<SimWriteMethods>,
   ) {
     this.profile = state.profile;
     this.medium = simMedium(state.profile);
     this.disc = new SimDisc(this.medium, state);
     this.faults = { ...faults };
+    this.methods = { tao: methods.tao ?? true, sao: methods.sao ?? true };
     this.device = `sim:${state.profile}:${discPath}`;
     const page = Buffer.from(state.writeParameters, "hex");
     this.writeParameters = page.length >= 16 ? new Uint8Array(page) : defaultWriteParametersPage(this.medium);
@@ -358,7 +372,15 @@ export class SoftwareRecorder implements ScsiTransport {
       });
     }
     try {
-      return new SoftwareRecorder(abs, statePath, lockPath, state, fd, options.faults ?? {});
+      return new SoftwareRecorder(
+        abs,
+        statePath,
+        lockPath,
+        state,
+        fd,
+        options.faults ?? {},
+        options.writeMethods ?? {},
+      );
     } catch (e) {
       fs.closeSync(fd);
       throw e;
@@ -506,7 +528,8 @@ export class SoftwareRecorder implements ScsiTransport {
       case OPCODE.INQUIRY:
         return this.inquiry(cdb);
       case OPCODE.GET_CONFIGURATION: {
-        const list = selectFeatures(features(this.present ? this.disc : null), cdb[1] & 0x03, getUint16(cdb, 2));
+        const all = features(this.present ? this.disc : null, this.methods);
+        const list = selectFeatures(all, cdb[1] & 0x03, getUint16(cdb, 2));
         return cut(encodeConfiguration(this.present ? this.medium.profile : 0, list), getUint16(cdb, 7));
       }
       case OPCODE.READ_CAPACITY_10: {
@@ -543,12 +566,21 @@ export class SoftwareRecorder implements ScsiTransport {
       case OPCODE.WRITE_12:
         this.write(cmd, getUint32(cdb, 2), getUint32(cdb, 6));
         return none;
-      case OPCODE.SYNCHRONIZE_CACHE_10:
-        this.requireMedium();
+      case OPCODE.SEND_CUE_SHEET:
+        this.sendCueSheet(cmd);
+        return none;
+      case OPCODE.SYNCHRONIZE_CACHE_10: {
+        const disc = this.requireMedium();
+        // Session At Once: with every block up to the lead-out in, flushing makes the drive write lead-in and
+        // lead-out; the session is closed as page 05h Multi-session says (11b appendable, else complete).
+        if (this.cue && disc.finishSao(this.cue, this.writeParameters[3] >> 6)) this.cue = null;
         this.persist();
         return none;
+      }
       case OPCODE.CLOSE_TRACK_SESSION: {
         const disc = this.requireMedium();
+        // The host gives up a Session At Once session (after an interruption): what was written is a track.
+        this.cue = null;
         disc.close(cdb[2] & 0x07, getUint16(cdb, 4), this.writeParameters[3] >> 6);
         this.persist();
         if (cdb[1] & 0x01) this.startLongOperation(0x07);
@@ -717,6 +749,9 @@ export class SoftwareRecorder implements ScsiTransport {
         if (data[o + 1] < 0x32) throw invalidParameter(o + 1);
         const w = parseWriteParametersPage(data.subarray(o, end));
         if (w.writeType > 4) throw invalidParameter(o + 2);
+        // A write type the drive does not offer: Track At Once without 002Dh, Session At Once on CD without 002Eh.
+        if (w.writeType === 1 && !this.methods.tao) throw invalidParameter(o + 2);
+        if (w.writeType === 2 && !this.methods.sao && this.medium.family === "CD") throw invalidParameter(o + 2);
         // Test Write (simulation) is not offered: 5/26/01 PARAMETER NOT SUPPORTED.
         if (w.testWrite) throw invalidParameter(o + 2, 0x01);
         if (w.multiSession === 2) throw invalidParameter(o + 3);
@@ -769,13 +804,26 @@ export class SoftwareRecorder implements ScsiTransport {
     const disc = this.requireMedium();
     if (blocks === 0) return;
     if (cmd.transferLength !== blocks * BLOCK) throw invalidCdbField(7);
-    const plan = disc.planWrite(lba, blocks, this.writeParameters);
+    const cd = this.medium.family === "CD";
+    const writeType = this.writeParameters[2] & 0x0f;
+    // A drive without Track At Once has no such mode for the page it was left with: 5/64/00.
+    if (cd && writeType === 1 && !this.methods.tao) throw SENSE.illegalMode();
+    // Session At Once: LBAs are signed (the first session's pregap starts at -150, sent as FFFFFF6Ah).
+    const sao = cd && writeType === 2;
+    if (sao) {
+      lba = lba | 0;
+      // No cue sheet, or its session is done: 5/2C/00 COMMAND SEQUENCE ERROR.
+      if (!this.cue) throw SENSE.commandSequence();
+    }
+    const plan = sao ? disc.planSaoWrite(this.cue!, lba, blocks) : disc.planWrite(lba, blocks, this.writeParameters);
     const fault = this.faultIn(lba, blocks);
     const count = fault ? fault.lba - lba : blocks;
     const data = cmd.buffer ?? new Uint8Array(0);
-    let done = 0;
+    // The pregap of an SAO session is taken and dropped; only the track's blocks reach the disc file.
+    const skip = sao ? Math.min(count, Math.max(0, this.cue!.start - lba)) : 0;
+    let done = skip * BLOCK;
     const bytes = count * BLOCK;
-    if (bytes > 0) this.unsynced = true;
+    if (bytes > done) this.unsynced = true;
     while (done < bytes) done += fs.writeSync(this.fd, data, done, bytes - done, lba * BLOCK + done);
     plan.commit(count);
     if (!fault) return;
@@ -791,6 +839,34 @@ export class SoftwareRecorder implements ScsiTransport {
     throw check(3, 0x0c, 0x00, { valid: true, information: fault.lba });
   }
 
+  // MMC-6 SEND CUE SHEET (5Dh): bytes 6-8 the cue sheet size, a whole number of 8-byte entries up to the CD Mastering
+  // feature's maximum (else 5/24/00); page 05h must say Session At Once (else 5/2C/00); the entries are checked
+  // against the disc (SimDisc.planSao) and the layout kept until the session is written or given up.
+  private sendCueSheet(cmd: NormalizedCommand): void {
+    // A drive without CD Mastering does not have the command.
+    if (!this.methods.sao) throw check(5, 0x20, 0x00);
+    const disc = this.requireMedium();
+    if (this.medium.family !== "CD") throw SENSE.incompatibleMedium();
+    const size = cueSheetSize(cmd.cdb);
+    if (size !== cmd.transferLength || size === 0 || size % 8 !== 0 || size > MAX_CUE_SHEET_BYTES) {
+      throw invalidCdbField(6);
+    }
+    if ((this.writeParameters[2] & 0x0f) !== 2) throw SENSE.commandSequence();
+    const data = cmd.buffer ?? new Uint8Array(0);
+    if (data.length < size) throw check(5, 0x1a, 0x00);
+    let entries: ReturnType<typeof decodeCueSheet>;
+    try {
+      entries = decodeCueSheet(data.subarray(0, size));
+    } catch {
+      // A time field that is no MSF address: point at the first such entry's time.
+      const at = Array.from({ length: size / 8 }, (_, i) => i).find(
+        (i) => data[i * 8 + 6] > 59 || data[i * 8 + 7] > 74,
+      );
+      throw invalidParameter((at ?? 0) * 8 + 5);
+    }
+    this.cue = disc.planSao(entries);
+  }
+
   // MMC-6 6.2 BLANK: CD-RW only, blanking type 000b (disc) or 001b (minimal); the disc file is emptied.
   private blank(cdb: Uint8Array): void {
     const disc = this.requireMedium();
@@ -798,6 +874,7 @@ export class SoftwareRecorder implements ScsiTransport {
     if ((cdb[1] & 0x07) > 1) throw invalidCdbField(1, 0);
     fs.ftruncateSync(this.fd, 0);
     this.unsynced = true;
+    this.cue = null;
     disc.blank();
     this.persist();
     if (cdb[1] & 0x10) this.startLongOperation(0x07);
@@ -859,6 +936,7 @@ export class SoftwareRecorder implements ScsiTransport {
       if (this.locked) throw check(5, 0x53, 0x02);
       if (this.present) this.mediaEvent = MEDIA_EVENT.MEDIA_REMOVAL;
       this.disc.stopBackgroundFormat();
+      this.cue = null;
       state.trayOpen = true;
       state.mediumPresent = false;
       this.longOperation = null;
