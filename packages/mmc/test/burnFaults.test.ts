@@ -326,6 +326,19 @@ describe("a failing drive and a stalled source", () => {
     expect(Date.now() - started).toBeLessThan(4000); // not the 5 s fallback wait: the signal reached the source
   });
 
+  it("verify finds a block that reads back differently, and says so", async () => {
+    const drive = await openDrive(join(work, "verify.img"), "bd-r", { corruptReadAtLba: 100 });
+    const e = await burn(drive, await imageSession(V1), { inhibitSleep: false, verify: true }).catch((x: unknown) => x);
+    await drive.close();
+    expect((e as BurnError).kind).toBe("verify-failed");
+    expect((e as BurnError).message).toMatch(/differs from what was written/);
+    // Without the fault the same burn verifies.
+    const clean = await openDrive(join(work, "verify-clean.img"), "bd-r");
+    const r = await burn(clean, await imageSession(V1), { inhibitSleep: false, verify: true });
+    await clean.close();
+    expect(r.verified).toBe(true);
+  });
+
   it("an image made for a later block is refused on an overwritable disc (it would be unreadable there)", async () => {
     const drive = await openDrive(join(work, "rw-start.img"), "bd-re");
     const e = await burn(drive, await imageSession(V1, 4096), { inhibitSleep: false }).catch((x: unknown) => x);

@@ -90,6 +90,9 @@ export interface SimFaults {
   powerLossAtLba?: number;
   /** A slow drive: each WRITE command takes at least this long. */
   writeDelayMs?: number;
+  /** A READ covering this LBA returns that block with its first byte inverted: data recorded wrongly without the
+   * drive noticing, which only a verify finds. */
+  corruptReadAtLba?: number;
 }
 
 export interface SoftwareRecorderOptions {
@@ -782,6 +785,9 @@ export class SoftwareRecorder implements ScsiTransport {
     }
     // Never-written blocks of a sparse or short disc file read as zeros.
     if (done < want) out.fill(0, done);
+    const corrupt = this.faults.corruptReadAtLba;
+    if (corrupt !== undefined && corrupt >= lba && (corrupt - lba) * BLOCK < want)
+      out[(corrupt - lba) * BLOCK]! ^= 0xff;
     return out;
   }
 
