@@ -60,14 +60,14 @@ const fresh = () => {
   for (const f of [disc, `${disc}.state.json`, out]) fs.rmSync(f, { force: true });
 };
 const runs = {
-  "burn-image": () => [process.execPath, DISCBURN_BIN, "burn", "--drive", `sim:bd-r:${disc}`, image, "-q"],
-  "burn-tree": () => [process.execPath, DISCBURN_BIN, "burn", "--drive", `sim:bd-r:${disc}`, tree, "-q"],
+  "burn-image": () => [process.execPath, DISCBURN_BIN, "burn", "--drive", `sim:bd-r:${disc}`, image, "--json"],
+  "burn-tree": () => [process.execPath, DISCBURN_BIN, "burn", "--drive", `sim:bd-r:${disc}`, tree, "--json"],
   create: () => [process.execPath, DISCBURN_BIN, "create", tree, "-o", out, "--udf", "-q"],
   cp: () => ["cp", image, out],
   // The recorder flushes the disc file on SYNCHRONIZE CACHE (fsync): cp with the same flush.
   "cp+sync": () => ["sh", "-c", 'cp "$0" "$1" && sync "$1"', image, out],
 };
-const results = Object.fromEntries(Object.keys(runs).map((k) => [k, { seconds: [], rss: [] }]));
+const results = Object.fromEntries(Object.keys(runs).map((k) => [k, { seconds: [], rss: [], writeKBps: [] }]));
 for (let round = 0; round < rounds; round++) {
   for (const [name, argv] of Object.entries(runs)) {
     fresh();
@@ -75,14 +75,19 @@ for (let round = 0; round < rounds; round++) {
     if (r.code !== 0) throw new Error(`${name} failed (${r.code}): ${r.stderr}`);
     results[name].seconds.push(r.seconds);
     results[name].rss.push(r.rssKiB);
+    // A burn's own figure for its writing phase (ring buffer to WRITE(10)s), from its --json result line.
+    const done = r.stdout.trim().split("\n").at(-1);
+    if (name.startsWith("burn")) results[name].writeKBps.push(JSON.parse(done).averageKBps);
   }
 }
 fresh();
 console.log(`image ${(imageBytes / 1e6).toFixed(0)} MB, ${rounds} interleaved rounds, medians`);
-console.log("run         seconds   MB/s    peak RSS MiB");
+console.log("run         seconds   MB/s    peak RSS MiB   (min-max seconds)   writing phase MB/s");
 for (const [name, r] of Object.entries(results)) {
   const s = median(r.seconds);
+  const range = `${Math.min(...r.seconds).toFixed(2)}-${Math.max(...r.seconds).toFixed(2)}`;
   console.log(
-    `${name.padEnd(11)} ${s.toFixed(2).padStart(7)} ${(imageBytes / 1e6 / s).toFixed(0).padStart(6)} ${(median(r.rss) / 1024).toFixed(0).padStart(10)}`,
+    `${name.padEnd(11)} ${s.toFixed(2).padStart(7)} ${(imageBytes / 1e6 / s).toFixed(0).padStart(6)} ${(median(r.rss) / 1024).toFixed(0).padStart(10)}   (${range})` +
+      (r.writeKBps.length > 0 ? `   ${(median(r.writeKBps) / 1000).toFixed(0)}` : ""),
   );
 }
