@@ -43,6 +43,19 @@ export interface WriteStrategy {
 const closeTrack = { closeFunction: CLOSE_FUNCTION.CLOSE_TRACK, track: true, what: "close track" };
 const closeSession = { closeFunction: CLOSE_FUNCTION.CLOSE_SESSION, track: false, what: "close session" };
 
+/** Page 05h for a CD data track (track mode 4, mode 1 blocks, CD-ROM session) written TAO or SAO. */
+function cdWriteParameters(writeType: number): WriteStrategy["writeParameters"] {
+  return ({ multisession, underrunFree }) =>
+    defaultWriteParameters({
+      writeType,
+      trackMode: TRACK_MODE.DATA_UNINTERRUPTED,
+      dataBlockType: DATA_BLOCK_TYPE.MODE_1_2048,
+      sessionFormat: SESSION_FORMAT.CD_DA_OR_CD_ROM,
+      multiSession: multisession ? MULTISESSION.OPEN : MULTISESSION.NONE,
+      bufferUnderrunFree: underrunFree,
+    });
+}
+
 // MMC-6 7.5.4: CD TAO data track (track mode 4, mode 1 blocks); the Multi-session field of the page decides
 // whether CLOSE SESSION leaves the disc open for another session (11b) or finalises it (00b).
 const CD_TAO: WriteStrategy = {
@@ -53,15 +66,7 @@ const CD_TAO: WriteStrategy = {
   minimumTrackBlocks: 300,
   pregapBlocks: 0,
   closesItself: false,
-  writeParameters: ({ multisession, underrunFree }) =>
-    defaultWriteParameters({
-      writeType: WRITE_TYPE.TRACK_AT_ONCE,
-      trackMode: TRACK_MODE.DATA_UNINTERRUPTED,
-      dataBlockType: DATA_BLOCK_TYPE.MODE_1_2048,
-      sessionFormat: SESSION_FORMAT.CD_DA_OR_CD_ROM,
-      multiSession: multisession ? MULTISESSION.OPEN : MULTISESSION.NONE,
-      bufferUnderrunFree: underrunFree,
-    }),
+  writeParameters: cdWriteParameters(WRITE_TYPE.TRACK_AT_ONCE),
   closing: () => [closeTrack, closeSession],
 };
 
@@ -79,15 +84,7 @@ const CD_SAO: WriteStrategy = {
   minimumTrackBlocks: 300,
   pregapBlocks: 150,
   closesItself: true,
-  writeParameters: ({ multisession, underrunFree }) =>
-    defaultWriteParameters({
-      writeType: WRITE_TYPE.SESSION_AT_ONCE,
-      trackMode: TRACK_MODE.DATA_UNINTERRUPTED,
-      dataBlockType: DATA_BLOCK_TYPE.MODE_1_2048,
-      sessionFormat: SESSION_FORMAT.CD_DA_OR_CD_ROM,
-      multiSession: multisession ? MULTISESSION.OPEN : MULTISESSION.NONE,
-      bufferUnderrunFree: underrunFree,
-    }),
+  writeParameters: cdWriteParameters(WRITE_TYPE.SESSION_AT_ONCE),
   cueSheet: ({ start, blocks, trackNumber }) => dataTrackCueSheet({ startLba: start, blocks, trackNumber }),
   closing: () => [],
 };
