@@ -130,7 +130,8 @@ export async function checkMedium(
   strategy: WriteStrategy;
   needsFormat: boolean;
   track: number;
-  /** The drive offers buffer underrun protection for the medium's write feature (BUF, MMC-6 5.3.11/5.3.19). */
+  /** The drive offers buffer underrun protection: the BUF bit of its current write feature (CD Track at Once,
+   * DVD-R/-RW Write, Incremental Streaming Writable). */
   underrunFree: boolean;
 }> {
   const media = await drive.mediaInfo();
@@ -149,15 +150,6 @@ export async function checkMedium(
     throw new BurnError("not-writable", `${where} reads ${media.profileName} discs but cannot write them`);
   }
   const label = session.label ?? "the session";
-  if (strategy.kind === "cd-sao" && session.start !== 0) {
-    // libburn reports SAO on appendable CDs failing on real drives (cdrskin writes later sessions TAO only); how a
-    // drive takes a later session's cue sheet times is not settled, so discburn does not try it.
-    throw new BurnError(
-      "not-writable",
-      `${where} writes CDs only Session At Once, which discburn uses for a blank disc's first session; ` +
-        "a later session needs a drive with Track At Once",
-    );
-  }
   const needsFormat = strategy.formattable && media.status === "blank";
   if (needsFormat && options.format === false) {
     throw new BurnError("format", `the ${media.profileName} disc in ${where} is not formatted: run discburn format`);
@@ -165,6 +157,15 @@ export async function checkMedium(
   let track = 1;
   if (strategy.sequential) {
     assertAppendable(media, where);
+    if (strategy.kind === "cd-sao" && session.start !== 0) {
+      // libburn reports SAO on appendable CDs failing on real drives (cdrskin writes later sessions TAO only); how a
+      // drive takes a later session's cue sheet times is not settled, so discburn does not try it.
+      throw new BurnError(
+        "not-writable",
+        `${where} writes CDs only Session At Once, which discburn uses for a blank disc's first session; ` +
+          "a later session needs a drive with Track At Once",
+      );
+    }
     const nwa = media.nextWritableAddress;
     if (nwa === null) throw new BurnError("closed", `${where} reports no next writable address: the disc is closed`);
     if (session.start !== nwa) {
